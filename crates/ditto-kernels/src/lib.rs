@@ -1,0 +1,26 @@
+//! # ditto-kernels: the `Ditto<B>` backend decorator
+//!
+//! Class: run-to-run (each item's doc gives its own class; random ops are portable).
+//!
+//! [`Ditto<B>`] wraps a Burn backend (`Autodiff<Ditto<NdArray>>`, `Autodiff<Ditto<Wgpu>>`)
+//! and removes the sources of non-reproducibility that Burn leaves in place: a global,
+//! backend-specific RNG (replaced by a ditto-rng stream per device, the same on every backend),
+//! atomic full reductions on GPU (replaced by ordered reductions), and silent use of
+//! non-deterministic ops (refused by strict mode, [`DittoConfig`]).
+//!
+//! `crates/ditto-kernels/DETERMINISM.md` classes every Backend op on NdArray and on Wgpu,
+//! each claim backed by a test.
+
+mod backend;
+mod config;
+mod context;
+mod forward;
+mod inner;
+mod ops;
+mod rng_state;
+mod strict;
+
+pub use backend::Ditto;
+pub use config::{DittoConfig, Strict};
+pub use inner::{BackendKind, Inner};
+pub use rng_state::RngState;

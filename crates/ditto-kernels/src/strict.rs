@@ -1,0 +1,30 @@
+//! Applying strict mode to an op classed non-deterministic.
+
+use crate::config::Strict;
+use crate::context;
+use crate::inner::Inner;
+
+/// Called before running `op` on a backend where it is non-deterministic (`why` says how).
+pub(crate) fn nondeterministic<B: Inner>(device: &B::Device, op: &'static str, why: &str) {
+    let action = context::with::<B, _>(device, |c| match c.config.strict {
+        Strict::Off => None,
+        Strict::Warn => c.warned.insert(op).then_some(Strict::Warn),
+        Strict::Error => Some(Strict::Error),
+    });
+    match action {
+        None => {}
+        Some(Strict::Warn) => tracing::warn!(
+            op,
+            backend = %B::name(device),
+            "ditto: `{op}` is non-deterministic on this backend ({why}); results may differ \
+             between runs"
+        ),
+        Some(_) => panic!(
+            "ditto strict mode: `{op}` is non-deterministic on {} ({why}). Use a deterministic \
+             alternative (see crates/ditto-kernels/DETERMINISM.md), run this op on NdArray, or \
+             allow it with `Ditto::configure(&device, DittoConfig {{ strict: Strict::Warn }})` \
+             (or `Strict::Off`), which gives up the bit-reproducibility of this run.",
+            B::name(device)
+        ),
+    }
+}

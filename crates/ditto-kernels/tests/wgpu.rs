@@ -1,0 +1,123 @@
+//! The Wgpu half of the suite, grouped in one process (the first Wgpu call compiles shaders).
+//! On machines without a GPU it runs on lavapipe (`apt-get install mesa-vulkan-drivers`).
+#![cfg(feature = "wgpu")]
+
+mod common;
+
+use burn::backend::{Autodiff, NdArray, Wgpu};
+use burn::nn::{Dropout, DropoutConfig};
+use burn::tensor::backend::Backend;
+use burn::tensor::{Distribution, Tensor};
+use common::{Model, train};
+use ditto_kernels::Ditto;
+
+type Cpu = Ditto<NdArray>;
+type Gpu = Ditto<Wgpu>;
+
+fn bits<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<u32> {
+    t.into_data()
+        .to_vec::<f32>()
+        .unwrap()
+        .into_iter()
+        .map(f32::to_bits)
+        .collect()
+}
+
+fn draws<B: Backend>() -> Vec<Vec<u32>> {
+    let d = Default::default();
+    B::seed(&d, 2026);
+    [
+        Distribution::Default,
+        Distribution::Uniform(-3.0, 5.0),
+        Distribution::Normal(1.0, 0.5),
+        Distribution::Bernoulli(0.3),
+    ]
+    .into_iter()
+    .map(|dist| bits(Tensor::<B, 2>::random([17, 33], dist, &d)))
+    .collect()
+}
+
+fn dropout_masks<B: burn::tensor::backend::AutodiffBackend>() -> Vec<u32> {
+    let d = Default::default();
+    B::seed(&d, 5);
+    let dropout: Dropout = DropoutConfig::new(0.4).init();
+    let mut out = Vec::new();
+    for _ in 0..3 {
+        out.extend(bits(dropout.forward(Tensor::<B, 2>::ones([8, 64], &d))));
+    }
+    out
+}
+
+#[test]
+fn wgpu_suite() {
+    // Random tensors: the same bits on NdArray and Wgpu (and not all equal).
+    let cpu = draws::<Cpu>();
+    assert_eq!(
+        cpu,
+        draws::<Gpu>(),
+        "random tensors differ between NdArray and Wgpu"
+    );
+    assert_ne!(cpu[0], cpu[1]);
+
+    // Dropout masks through Autodiff: the same on both backends.
+    let m = dropout_masks::<Autodiff<Cpu>>();
+    assert_eq!(m, dropout_masks::<Autodiff<Gpu>>(), "dropout masks differ");
+    assert!(m.contains(&0) && m.iter().any(|b| *b != 0));
+
+    // Full sum of a large tensor: run-to-run on Wgpu (its own atomic sum is not), and close
+    // to the CPU value (BURN-FACTS: Wgpu once gave wrong sums, so compare with a reference).
+    let d = Default::default();
+    Gpu::seed(&d, 1);
+    let x = Tensor::<Gpu, 1>::random([300_000], Distribution::Normal(0.0, 1.0), &d);
+    let sums: Vec<u32> = (0..6).map(|_| bits(x.clone().sum())[0]).collect();
+    assert!(
+        sums.iter().all(|s| *s == sums[0]),
+        "Wgpu sum varies: {sums:?}"
+    );
+    Cpu::seed(&Default::default(), 1);
+    let xc = Tensor::<Cpu, 1>::random(
+        [300_000],
+        Distribution::Normal(0.0, 1.0),
+        &Default::default(),
+    );
+    let (g, c) = (
+        f32::from_bits(sums[0]),
+        f32::from_bits(bits(xc.clone().sum())[0]),
+    );
+    let host: f64 = xc
+        .clone()
+        .into_data()
+        .to_vec::<f32>()
+        .unwrap()
+        .iter()
+        .map(|v| f64::from(*v))
+        .sum();
+    assert!(
+        (g - c).abs() <= 1e-3 * c.abs().max(1.0),
+        "Wgpu sum {g} vs CPU {c}"
+    );
+    assert!(
+        (f64::from(g) - host).abs() < 1e-2,
+        "Wgpu sum {g} vs f64 host sum {host}"
+    );
+    let mean = f32::from_bits(bits(x.mean())[0]);
+    assert!((mean - c / 300_000.0).abs() < 1e-6, "mean {mean}");
+
+    // 20 Adam steps of the MLP and CNN: identical twice on Wgpu, and close to NdArray.
+    for model in [Model::Mlp, Model::Cnn] {
+        let a = train::<Autodiff<Gpu>>(model, 20, 7, &Default::default());
+        let b = train::<Autodiff<Gpu>>(model, 20, 7, &Default::default());
+        assert_eq!(a, b, "{model:?}: two Wgpu runs differ");
+        let c = train::<Autodiff<Cpu>>(model, 20, 7, &Default::default());
+        let max_diff = a
+            .floats()
+            .iter()
+            .zip(c.floats())
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        assert!(
+            max_diff < 1e-3,
+            "{model:?}: Wgpu vs NdArray weights differ by {max_diff}"
+        );
+    }
+}
