@@ -43,6 +43,7 @@ OVERRIDES = {
     "quantize",
     "tr_execute",
     "q_matmul",
+    "deform_conv2d_backward",
 }
 
 # Return types that are structs branded by the backend: the forwarded result is converted

@@ -11,6 +11,7 @@
 //! `crates/ditto-kernels/DETERMINISM.md` classes every Backend op on NdArray and on Wgpu,
 //! each claim backed by a test.
 
+mod audit;
 mod backend;
 mod config;
 mod context;
@@ -20,6 +21,7 @@ mod ops;
 mod rng_state;
 mod strict;
 
+pub use audit::{OpClass, all_ops, op_class, record_ops};
 pub use backend::Ditto;
 pub use config::{DittoConfig, Strict};
 pub use inner::{BackendKind, Inner};

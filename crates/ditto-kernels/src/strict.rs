@@ -1,11 +1,19 @@
 //! Applying strict mode to an op classed non-deterministic.
 
+use crate::audit::{OpClass, op_class};
 use crate::config::Strict;
 use crate::context;
 use crate::inner::Inner;
 
+/// Applies strict mode to `op` if the audit classes it non-deterministic on `B`.
+pub(crate) fn check_op<B: Inner>(device: &B::Device, op: &'static str) {
+    if let (OpClass::NonDeterministic, why) = op_class(op, B::KIND) {
+        nondeterministic::<B>(device, op, why);
+    }
+}
+
 /// Called before running `op` on a backend where it is non-deterministic (`why` says how).
-pub(crate) fn nondeterministic<B: Inner>(device: &B::Device, op: &'static str, why: &str) {
+fn nondeterministic<B: Inner>(device: &B::Device, op: &'static str, why: &str) {
     let action = context::with::<B, _>(device, |c| match c.config.strict {
         Strict::Off => None,
         Strict::Warn => c.warned.insert(op).then_some(Strict::Warn),

@@ -103,6 +103,30 @@ fn wgpu_suite() {
     let mean = f32::from_bits(bits(x.mean())[0]);
     assert!((mean - c / 300_000.0).abs() < 1e-6, "mean {mean}");
 
+    // Strict mode refuses Wgpu's atomic deform-conv backward before launching anything.
+    {
+        use burn::tensor::ops::{DeformConvOptions, ModuleOps};
+        let d = Default::default();
+        let t = |shape: [usize; 4]| Tensor::<Gpu, 4>::zeros(shape, &d).into_primitive().tensor();
+        let err = std::panic::catch_unwind(|| {
+            let _ = <Gpu as ModuleOps<Gpu>>::deform_conv2d_backward(
+                t([1, 1, 4, 4]),
+                t([1, 18, 2, 2]),
+                t([1, 1, 3, 3]),
+                None,
+                None,
+                t([1, 1, 2, 2]),
+                DeformConvOptions::new([1, 1], [0, 0], [1, 1], 1, 1),
+            );
+        })
+        .unwrap_err();
+        let msg = err.downcast_ref::<String>().unwrap();
+        assert!(
+            msg.contains("deform_conv2d_backward") && msg.contains("atomic"),
+            "{msg}"
+        );
+    }
+
     // 20 Adam steps of the MLP and CNN: identical twice on Wgpu, and close to NdArray.
     for model in [Model::Mlp, Model::Cnn] {
         let a = train::<Autodiff<Gpu>>(model, 20, 7, &Default::default());

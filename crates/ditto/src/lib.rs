@@ -7,6 +7,8 @@
 //! resume. This crate re-exports the workspace's crates:
 //!
 //! * [`rng`] (`ditto-rng`): the seed tree, portable random streams and initialisers.
+//! * [`kernels`] (`ditto-kernels`): the [`Ditto`] backend decorator, seeded backend
+//!   randomness, ordered reductions, strict mode and the determinism audit.
 //!
 //! The reproducibility classes used in every item's doc (`portable`, `run-to-run`,
 //! `non-deterministic`) are defined in the repository's `REPRODUCIBILITY.md`.
@@ -18,5 +20,7 @@
 //! assert!((0.0..1.0).contains(&x));
 //! ```
 
+pub use ditto_kernels as kernels;
+pub use ditto_kernels::{Ditto, DittoConfig, Strict};
 pub use ditto_rng as rng;
 pub use ditto_rng::{Seed, Stream, StreamState};

@@ -35,14 +35,17 @@ impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
         device: &Device<Self>,
         dtype: FloatDType,
     ) -> FloatTensor<Self> {
+        crate::audit::record("float_random");
         crate::ops::random::float_random::<B>(shape, distribution, device, dtype)
     }
 
     fn float_sum(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::audit::record("float_sum");
         crate::ops::reduce::sum::<B>(tensor)
     }
 
     fn float_mean(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::audit::record("float_mean");
         crate::ops::reduce::mean::<B>(tensor)
     }
 
@@ -56,6 +59,7 @@ impl<B: Inner> IntTensorOps<Self> for Ditto<B> {
         device: &Device<Self>,
         dtype: IntDType,
     ) -> IntTensor<Self> {
+        crate::audit::record("int_random");
         crate::ops::random::int_random::<B>(shape, distribution, device, dtype)
     }
 
@@ -67,6 +71,28 @@ impl<B: Inner> BoolTensorOps<Self> for Ditto<B> {
 }
 
 impl<B: Inner> ModuleOps<Self> for Ditto<B> {
+    fn deform_conv2d_backward(
+        x: FloatTensor<Self>,
+        offset: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        mask: Option<FloatTensor<Self>>,
+        bias: Option<FloatTensor<Self>>,
+        output_grad: FloatTensor<Self>,
+        options: DeformConvOptions<2>,
+    ) -> DeformConv2dBackward<Self> {
+        crate::audit::record("deform_conv2d_backward");
+        crate::strict::check_op::<B>(&B::float_device(&x), "deform_conv2d_backward");
+        super::Rebrand::rebrand(B::deform_conv2d_backward(
+            x,
+            offset,
+            weight,
+            mask,
+            bias,
+            output_grad,
+            options,
+        ))
+    }
+
     forward_module_ops!();
 }
 

@@ -30,6 +30,7 @@ macro_rules! forward {
         $(
             #[inline]
             fn $name($($p: $t),*) $(-> $ret)? {
+                $crate::audit::record(stringify!($name));
                 forward!(@call $($conv)?; <B as $tr<B>>::$name($($p),*))
             }
         )*
