@@ -9,6 +9,7 @@
 //! * [`rng`] (`ditto-rng`): the seed tree, portable random streams and initialisers.
 //! * [`kernels`] (`ditto-kernels`): the [`Ditto`] backend decorator, seeded backend
 //!   randomness, ordered reductions, strict mode and the determinism audit.
+//! * [`train`] (`ditto-train`): self-describing checkpoints and provenance.
 //!
 //! The reproducibility classes used in every item's doc (`portable`, `run-to-run`,
 //! `non-deterministic`) are defined in the repository's `REPRODUCIBILITY.md`.
@@ -24,3 +25,4 @@ pub use ditto_kernels as kernels;
 pub use ditto_kernels::{Ditto, DittoConfig, Strict};
 pub use ditto_rng as rng;
 pub use ditto_rng::{Seed, Stream, StreamState};
+pub use ditto_train as train;

@@ -1,0 +1,340 @@
+//! Self-describing checkpoints: safetensors files whose `__metadata__` carries a versioned
+//! JSON document (state, provenance, a BLAKE3 hash per tensor). Format: `FORMAT.md`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use safetensors::tensor::{Dtype as StDtype, SafeTensors, TensorView};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind};
+use crate::provenance::Provenance;
+
+/// Class: not applicable (format constant). The `format` field of every ditto checkpoint.
+pub const FORMAT: &str = "ditto-checkpoint";
+/// Class: not applicable (format constant). The newest format version this crate reads and
+/// the one it writes.
+pub const VERSION: u32 = 1;
+/// Class: not applicable (format constant). The `__metadata__` key holding the document.
+pub const METADATA_KEY: &str = "ditto";
+
+/// Class: portable. The element type of a stored tensor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Dtype {
+    /// IEEE 754 binary32, little-endian.
+    F32,
+    /// Bytes (opaque blobs such as an optimiser record).
+    U8,
+    /// Two's-complement 64-bit integers, little-endian.
+    I64,
+}
+
+impl Dtype {
+    fn size(self) -> usize {
+        match self {
+            Dtype::F32 => 4,
+            Dtype::U8 => 1,
+            Dtype::I64 => 8,
+        }
+    }
+
+    fn to_st(self) -> StDtype {
+        match self {
+            Dtype::F32 => StDtype::F32,
+            Dtype::U8 => StDtype::U8,
+            Dtype::I64 => StDtype::I64,
+        }
+    }
+}
+
+/// Class: portable. One stored tensor: dtype, shape and little-endian bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TensorEntry {
+    /// Element type.
+    pub dtype: Dtype,
+    /// Shape (row-major).
+    pub shape: Vec<usize>,
+    /// The raw little-endian bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl TensorEntry {
+    /// Class: portable. An `f32` tensor; errors when `values` does not fill `shape`.
+    pub fn f32(shape: Vec<usize>, values: &[f32]) -> Result<Self, Error> {
+        check_len(&shape, values.len())?;
+        let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        Ok(Self {
+            dtype: Dtype::F32,
+            shape,
+            bytes,
+        })
+    }
+
+    /// Class: portable. A 1-D byte tensor holding `blob`.
+    pub fn bytes(blob: Vec<u8>) -> Self {
+        Self {
+            dtype: Dtype::U8,
+            shape: vec![blob.len()],
+            bytes: blob,
+        }
+    }
+
+    /// Class: portable. The values of an `f32` tensor.
+    pub fn to_f32(&self) -> Result<Vec<f32>, Error> {
+        if self.dtype != Dtype::F32 {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                format!("expected an f32 tensor, found {:?}", self.dtype),
+            ));
+        }
+        Ok(self
+            .bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
+
+    /// Class: portable. BLAKE3 of the tensor's bytes, as hex.
+    pub fn blake3(&self) -> String {
+        blake3::hash(&self.bytes).to_hex().to_string()
+    }
+}
+
+/// Class: portable (for a given state). A checkpoint in memory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkpoint {
+    /// The trainer's state document (config, step, RNG states, loader position, ...); its
+    /// schema belongs to the writer and is versioned by [`VERSION`].
+    pub state: serde_json::Value,
+    /// What produced the checkpoint.
+    pub provenance: Provenance,
+    /// The tensors, by name (sorted).
+    pub tensors: BTreeMap<String, TensorEntry>,
+}
+
+/// The JSON document stored under `__metadata__["ditto"]`.
+#[derive(Serialize, Deserialize)]
+struct Document {
+    format: String,
+    version: u32,
+    state: serde_json::Value,
+    provenance: Provenance,
+    tensors: BTreeMap<String, String>,
+}
+
+impl Checkpoint {
+    /// Class: portable. Serialises to the bytes of a safetensors file.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        let doc = Document {
+            format: FORMAT.into(),
+            version: VERSION,
+            state: self.state.clone(),
+            provenance: self.provenance.clone(),
+            tensors: self
+                .tensors
+                .iter()
+                .map(|(k, t)| (k.clone(), t.blake3()))
+                .collect(),
+        };
+        let json = serde_json::to_string(&doc)
+            .map_err(|e| Error::new(ErrorKind::Invalid, None, e.to_string()))?;
+        let mut views = Vec::with_capacity(self.tensors.len());
+        for (name, t) in &self.tensors {
+            check_len(&t.shape, t.bytes.len() / t.dtype.size())?;
+            let view = TensorView::new(t.dtype.to_st(), t.shape.clone(), &t.bytes)
+                .map_err(|e| Error::new(ErrorKind::Invalid, None, format!("{name}: {e}")))?;
+            views.push((name.clone(), view));
+        }
+        let meta = HashMap::from([(METADATA_KEY.to_owned(), json)]);
+        safetensors::serialize(views, Some(meta))
+            .map_err(|e| Error::new(ErrorKind::Invalid, None, e.to_string()))
+    }
+
+    /// Class: portable. Parses and verifies safetensors bytes; `path` only names errors.
+    pub fn from_bytes(bytes: &[u8], path: Option<&Path>) -> Result<Self, Error> {
+        if bytes.len() < 8 {
+            return Err(Error::new(
+                ErrorKind::Truncated,
+                path,
+                format!(
+                    "{} bytes, shorter than the 8-byte header length",
+                    bytes.len()
+                ),
+            ));
+        }
+        let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap_or([0; 8]));
+        if header_len > (bytes.len() as u64).saturating_sub(8) {
+            let kind = if header_len > 100_000_000 {
+                ErrorKind::Foreign
+            } else {
+                ErrorKind::Truncated
+            };
+            return Err(Error::new(
+                kind,
+                path,
+                format!(
+                    "header of {header_len} bytes but the file has {}",
+                    bytes.len()
+                ),
+            ));
+        }
+        let st = SafeTensors::deserialize(bytes).map_err(|e| {
+            let kind = match e {
+                safetensors::SafeTensorError::MetadataIncompleteBuffer => ErrorKind::Truncated,
+                _ => ErrorKind::Foreign,
+            };
+            Error::new(kind, path, format!("not a readable safetensors file: {e}"))
+        })?;
+        let (_, metadata) = SafeTensors::read_metadata(bytes)
+            .map_err(|e| Error::new(ErrorKind::Foreign, path, e.to_string()))?;
+        let json = metadata
+            .metadata()
+            .as_ref()
+            .and_then(|m| m.get(METADATA_KEY))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Foreign,
+                    path,
+                    "a safetensors file without ditto's metadata (written by another tool?)",
+                )
+            })?;
+        let doc: Document = serde_json::from_str(json).map_err(|e| {
+            Error::new(
+                ErrorKind::Foreign,
+                path,
+                format!("ditto metadata is not valid: {e}"),
+            )
+        })?;
+        if doc.format != FORMAT {
+            return Err(Error::new(
+                ErrorKind::Foreign,
+                path,
+                format!("format is {:?}, expected {FORMAT:?}", doc.format),
+            ));
+        }
+        if doc.version > VERSION {
+            return Err(Error::new(
+                ErrorKind::Version,
+                path,
+                format!(
+                    "format version {} is newer than {VERSION}, the newest this ditto reads: \
+                     upgrade ditto",
+                    doc.version
+                ),
+            ));
+        }
+        let mut tensors = BTreeMap::new();
+        for (name, view) in st.tensors() {
+            let dtype = match view.dtype() {
+                StDtype::F32 => Dtype::F32,
+                StDtype::U8 => Dtype::U8,
+                StDtype::I64 => Dtype::I64,
+                other => {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        path,
+                        format!("tensor {name} has dtype {other:?}, which ditto does not write"),
+                    ));
+                }
+            };
+            let entry = TensorEntry {
+                dtype,
+                shape: view.shape().to_vec(),
+                bytes: view.data().to_vec(),
+            };
+            match doc.tensors.get(&name) {
+                Some(h) if *h == entry.blake3() => {}
+                Some(h) => {
+                    return Err(Error::new(
+                        ErrorKind::Corrupted,
+                        path,
+                        format!(
+                            "tensor {name}: BLAKE3 {} but the file records {h}",
+                            entry.blake3()
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::Corrupted,
+                        path,
+                        format!("tensor {name} has no recorded hash"),
+                    ));
+                }
+            }
+            tensors.insert(name, entry);
+        }
+        if let Some(missing) = doc.tensors.keys().find(|k| !tensors.contains_key(*k)) {
+            return Err(Error::new(
+                ErrorKind::Corrupted,
+                path,
+                format!("tensor {missing} is recorded but absent"),
+            ));
+        }
+        Ok(Self {
+            state: doc.state,
+            provenance: doc.provenance,
+            tensors,
+        })
+    }
+
+    /// Class: portable. Writes atomically: a temporary file in the same directory, fsync,
+    /// rename over `path`, fsync of the directory. A crash leaves either the old file or the
+    /// new one, never a mix.
+    pub fn write(&self, path: &Path) -> Result<(), Error> {
+        let bytes = self.to_bytes()?;
+        write_atomic(path, &bytes)
+    }
+
+    /// Class: portable. Reads and verifies a checkpoint file.
+    pub fn read(path: &Path) -> Result<Self, Error> {
+        let bytes = fs::read(path).map_err(|e| Error::io(path, "reading checkpoint", e))?;
+        Self::from_bytes(&bytes, Some(path))
+    }
+}
+
+/// Class: not applicable (I/O). Writes `bytes` to `path` atomically (see [`Checkpoint::write`]).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp: PathBuf = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f =
+            File::create(&tmp).map_err(|e| Error::io(&tmp, "creating temporary file", e))?;
+        f.write_all(bytes)
+            .map_err(|e| Error::io(&tmp, "writing", e))?;
+        f.sync_all().map_err(|e| Error::io(&tmp, "fsync", e))?;
+        drop(f);
+        fs::rename(&tmp, path).map_err(|e| Error::io(path, "renaming into place", e))?;
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn check_len(shape: &[usize], len: usize) -> Result<(), Error> {
+    let n: usize = shape.iter().product();
+    if n == len {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::Invalid,
+            None,
+            format!("{len} elements do not fill shape {shape:?} ({n})"),
+        ))
+    }
+}

@@ -1,0 +1,87 @@
+//! The crate's one error type.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Class: not applicable (an error value). An error from `ditto-train`: what went wrong, with
+/// the file it concerns.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    path: Option<PathBuf>,
+    detail: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// Class: not applicable (an error classification). What kind of error an [`Error`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Reading or writing a file failed.
+    Io,
+    /// The file is not a ditto checkpoint (no or foreign `ditto` metadata, not safetensors).
+    Foreign,
+    /// The file ends early: a partial write or a cut copy.
+    Truncated,
+    /// A tensor's bytes do not match the BLAKE3 hash recorded for it.
+    Corrupted,
+    /// The checkpoint's format version is newer than this ditto understands.
+    Version,
+    /// A value is malformed (metadata JSON, a tensor's dtype or shape).
+    Invalid,
+}
+
+impl Error {
+    /// Class: not applicable. The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Class: not applicable. The file the error concerns, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    pub(crate) fn new(kind: ErrorKind, path: Option<&Path>, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            path: path.map(Path::to_path_buf),
+            detail: detail.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn io(path: &Path, what: &str, e: std::io::Error) -> Self {
+        Self {
+            kind: ErrorKind::Io,
+            path: Some(path.to_path_buf()),
+            detail: format!("{what}: {e}"),
+            source: Some(Box::new(e)),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            ErrorKind::Io => "I/O error",
+            ErrorKind::Foreign => "not a ditto checkpoint",
+            ErrorKind::Truncated => "truncated file",
+            ErrorKind::Corrupted => "corrupted tensor data",
+            ErrorKind::Version => "unsupported format version",
+            ErrorKind::Invalid => "invalid value",
+        };
+        match &self.path {
+            Some(p) => write!(f, "{}: {what}: {}", p.display(), self.detail),
+            None => write!(f, "{what}: {}", self.detail),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

@@ -1,0 +1,18 @@
+//! # ditto-train: checkpoints, provenance and traces
+//!
+//! Class: portable (each item's doc gives its own class).
+//!
+//! * [`Checkpoint`]: safetensors files (readable by Python's `safetensors`) whose
+//!   `__metadata__` holds a versioned JSON document with the trainer's state, a BLAKE3 hash per
+//!   tensor and [`Provenance`]; written atomically, verified on load. The format is
+//!   documented in `FORMAT.md`.
+//! * [`Provenance`]: ditto, Burn and rustc versions, target, CPU features, OS, backend,
+//!   threads, `Cargo.lock` hash, git commit.
+
+mod checkpoint;
+mod error;
+mod provenance;
+
+pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION, write_atomic};
+pub use error::{Error, ErrorKind};
+pub use provenance::{BURN_VERSION, Provenance};
