@@ -10,9 +10,21 @@
 //!   threads, `Cargo.lock` hash, git commit.
 
 mod checkpoint;
+mod config;
 mod error;
+mod model;
+mod params;
 mod provenance;
+mod schedule;
+mod source;
+mod trainer;
 
 pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION, write_atomic};
+pub use config::{DataConfig, ModelConfig, OptimizerConfig, ScheduleConfig, TrainConfig};
 pub use error::{Error, ErrorKind};
+pub use model::{Mlp, TrainModel};
+pub use params::{ParamValues, fingerprint, read_params, write_params};
 pub use provenance::{BURN_VERSION, Provenance};
+pub use schedule::learning_rate;
+pub use source::{Batch, DataSource};
+pub use trainer::{RunOptions, RunState, RunSummary, TrainBackend, train};
