@@ -11,6 +11,7 @@
 
 mod checkpoint;
 mod config;
+mod digits;
 mod error;
 mod model;
 mod params;
@@ -21,6 +22,7 @@ mod trainer;
 
 pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION, write_atomic};
 pub use config::{DataConfig, ModelConfig, OptimizerConfig, ScheduleConfig, TrainConfig};
+pub use digits::Digits;
 pub use error::{Error, ErrorKind};
 pub use model::{Mlp, TrainModel};
 pub use params::{ParamValues, fingerprint, read_params, write_params};

@@ -1,0 +1,311 @@
+//! `ditto`: train, resume, verify and inspect bit-reproducible runs.
+
+mod examples;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ditto_train::{Checkpoint, Digits, RunOptions, RunState, RunSummary, TrainConfig};
+
+/// Bit-reproducible training on Burn: same seed and config, same trained weights.
+#[derive(Parser)]
+#[command(name = "ditto", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train from a config file or a bundled example, and print the weights' fingerprint.
+    Train {
+        /// A TOML config (missing fields take their defaults).
+        #[arg(long, conflicts_with = "example", required_unless_present = "example")]
+        config: Option<PathBuf>,
+        /// A bundled example: `digits-mlp`.
+        #[arg(long)]
+        example: Option<String>,
+        /// Override the config's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run directory (default: `runs/<example or config name>-seed<N>`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Backend.
+        #[arg(long, value_enum, default_value_t = BackendArg::Ndarray)]
+        backend: BackendArg,
+        /// CPU threads (rayon and matmul); never changes the result.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Data-loader workers; never changes the result.
+        #[arg(long)]
+        workers: Option<usize>,
+        /// Stop after this many steps.
+        #[arg(long)]
+        max_steps: Option<usize>,
+        /// Stop (after writing `last.safetensors`) at this step; `ditto resume` continues.
+        #[arg(long)]
+        stop_at: Option<usize>,
+        /// Print the complete resolved config and exit.
+        #[arg(long)]
+        print_config: bool,
+    },
+    /// Continue a run from its newest checkpoint (or from the given checkpoint file).
+    Resume {
+        /// A run directory or a checkpoint file.
+        path: PathBuf,
+        /// Stop at this step (total, not additional).
+        #[arg(long)]
+        max_steps: Option<usize>,
+        /// CPU threads; never changes the result.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Backend (must match the run's for run-to-run identical results).
+        #[arg(long, value_enum, default_value_t = BackendArg::Ndarray)]
+        backend: BackendArg,
+    },
+    /// Exit 0 if two runs' traces and final weights are bitwise identical; else say where
+    /// they first diverge and exit 1.
+    Verify {
+        /// First run directory.
+        a: PathBuf,
+        /// Second run directory.
+        b: PathBuf,
+    },
+    /// Print a checkpoint's state, provenance and tensors.
+    Inspect {
+        /// A checkpoint file (or a run directory: its final checkpoint).
+        path: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BackendArg {
+    Ndarray,
+    #[cfg(feature = "wgpu")]
+    Wgpu,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    match cli.command {
+        Command::Train {
+            config,
+            example,
+            seed,
+            out,
+            backend,
+            threads,
+            workers,
+            max_steps,
+            stop_at,
+            print_config,
+        } => {
+            let (mut cfg, name) = match (&config, &example) {
+                (Some(path), _) => {
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let stem = path
+                        .file_stem()
+                        .map_or("run".into(), |s| s.to_string_lossy().into_owned());
+                    (
+                        TrainConfig::from_toml(&text)
+                            .map_err(|e| format!("{}: {e}", path.display()))?,
+                        stem,
+                    )
+                }
+                (None, Some(ex)) => (examples::config(ex)?, ex.clone()),
+                (None, None) => return Err("give --config FILE or --example NAME".into()),
+            };
+            if let Some(s) = seed {
+                cfg.seed = s;
+            }
+            if let Some(w) = workers {
+                cfg.workers = w;
+            }
+            if let Some(m) = max_steps {
+                cfg.max_steps = Some(m);
+            }
+            cfg.validate()?;
+            if print_config {
+                print!("{}", cfg.to_toml());
+                return Ok(ExitCode::SUCCESS);
+            }
+            set_threads(threads)?;
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/{name}-seed{}", cfg.seed)));
+            let summary = train(&cfg, None, &out, backend, stop_at)?;
+            report(&summary, &out);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Resume {
+            path,
+            max_steps,
+            threads,
+            backend,
+        } => {
+            set_threads(threads)?;
+            let (ck_path, out) = locate(&path)?;
+            let ck = Checkpoint::read(&ck_path)?;
+            let state: RunState = serde_json::from_value(ck.state.clone()).map_err(|e| {
+                format!("{}: not a ditto trainer checkpoint: {e}", ck_path.display())
+            })?;
+            eprintln!("resuming {} at step {}", ck_path.display(), state.step);
+            let summary = train(&state.config, Some(&ck), &out, backend, max_steps)?;
+            report(&summary, &out);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { a, b } => Ok(if verify::verify(&a, &b)? {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }),
+        Command::Inspect { path } => {
+            let file = if path.is_dir() {
+                path.join("final.safetensors")
+            } else {
+                path
+            };
+            let ck = Checkpoint::read(&file)?;
+            println!("checkpoint: {}", file.display());
+            println!("state: {}", serde_json::to_string_pretty(&ck.state)?);
+            println!(
+                "provenance: {}",
+                serde_json::to_string_pretty(&ck.provenance)?
+            );
+            println!("tensors:");
+            for (name, t) in &ck.tensors {
+                println!(
+                    "  {name:<32} {:?} {:?} blake3 {}",
+                    t.dtype,
+                    t.shape,
+                    &t.blake3()[..16]
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn train(
+    cfg: &TrainConfig,
+    resume: Option<&Checkpoint>,
+    out: &Path,
+    backend: BackendArg,
+    stop_at: Option<usize>,
+) -> Result<RunSummary, Box<dyn std::error::Error>> {
+    let data = match cfg.data.name.as_str() {
+        "digits" => Digits::new(cfg.seed, cfg.data.test_fraction, cfg.batch_size)?,
+        other => {
+            return Err(format!(
+                "data set {other:?} is not available in this build (only `digits`)"
+            )
+            .into());
+        }
+    };
+    let opts = RunOptions {
+        stop_at,
+        verbose: true,
+    };
+    Ok(match backend {
+        BackendArg::Ndarray => ditto_train::train::<burn::backend::NdArray>(
+            &data,
+            cfg,
+            resume,
+            out,
+            &Default::default(),
+            &opts,
+        )?,
+        #[cfg(feature = "wgpu")]
+        BackendArg::Wgpu => ditto_train::train::<burn::backend::Wgpu>(
+            &data,
+            cfg,
+            resume,
+            out,
+            &Default::default(),
+            &opts,
+        )?,
+    })
+}
+
+fn report(s: &RunSummary, out: &Path) {
+    println!("run: {}", out.display());
+    println!("steps: {}", s.steps);
+    println!(
+        "test accuracy: {:.4}  test loss: {:.5}",
+        s.test_accuracy, s.test_loss
+    );
+    println!("fingerprint: {}", s.fingerprint);
+}
+
+/// `path` is a checkpoint file (its run directory is two levels up for `checkpoints/step-*`,
+/// one level up otherwise) or a run directory (its newest step checkpoint or `last`).
+fn locate(path: &Path) -> Result<(PathBuf, PathBuf), Box<dyn std::error::Error>> {
+    if path.is_file() {
+        let parent = path.parent().unwrap_or(Path::new("."));
+        let out = if parent.file_name().is_some_and(|n| n == "checkpoints") {
+            parent.parent().unwrap_or(Path::new(".")).to_path_buf()
+        } else {
+            parent.to_path_buf()
+        };
+        return Ok((path.to_path_buf(), out));
+    }
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(path.join("checkpoints"))
+        .map_err(|e| format!("{}: not a run directory: {e}", path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "safetensors"))
+        .collect();
+    candidates.sort();
+    let newest_step = candidates.last().cloned();
+    let last = path.join("last.safetensors");
+    let step_of = |p: &Path| -> usize {
+        Checkpoint::read(p)
+            .ok()
+            .and_then(|c| c.state["step"].as_u64())
+            .map_or(0, |s| s as usize)
+    };
+    let pick = match (newest_step, last.is_file()) {
+        (Some(s), true) => {
+            if step_of(&last) > step_of(&s) {
+                last
+            } else {
+                s
+            }
+        }
+        (Some(s), false) => s,
+        (None, true) => last,
+        (None, false) => {
+            return Err(format!("{}: no checkpoint to resume from", path.display()).into());
+        }
+    };
+    Ok((pick, path.to_path_buf()))
+}
+
+#[allow(unsafe_code)]
+fn set_threads(threads: Option<usize>) -> Result<(), Box<dyn std::error::Error>> {
+    let Some(n) = threads else { return Ok(()) };
+    if n == 0 {
+        return Err("--threads must be at least 1".into());
+    }
+    // SAFETY: called at start-up, before this process has spawned any thread, so nothing can
+    // read the environment concurrently.
+    unsafe {
+        std::env::set_var("MATMUL_NUM_THREADS", n.to_string());
+        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()?;
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! End-to-end tests of the `ditto` binary: separate processes, compared byte for byte.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use ditto_train::Checkpoint;
+
+fn ditto(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ditto"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = ditto(args);
+    assert!(
+        out.status.success(),
+        "ditto {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fingerprint(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("fingerprint: "))
+        .unwrap_or_else(|| panic!("no fingerprint in {stdout}"))
+        .to_owned()
+}
+
+fn model_tensors(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    Checkpoint::read(&dir.join("final.safetensors"))
+        .unwrap()
+        .tensors
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("model."))
+        .map(|(n, t)| (n, t.bytes))
+        .collect()
+}
+
+fn train(dir: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "train",
+        "--example",
+        "digits-mlp",
+        "--max-steps",
+        "300",
+        "--out",
+    ];
+    args.push(dir.to_str().unwrap());
+    args.extend_from_slice(extra);
+    fingerprint(&ok(&args))
+}
+
+#[test]
+fn identical_across_runs_threads_workers_and_resume() {
+    let t = tempfile::tempdir().unwrap();
+    let p = |n: &str| t.path().join(n);
+    let a = train(&p("a"), &[]);
+    assert_eq!(train(&p("b"), &[]), a, "two runs");
+    assert_eq!(train(&p("t1"), &["--threads", "1"]), a, "--threads 1");
+    assert_eq!(train(&p("t2"), &["--threads", "2"]), a, "--threads 2");
+    assert_eq!(train(&p("w4"), &["--workers", "4"]), a, "--workers 4");
+    // Stopped mid-epoch (step 111 = 2 * 44 + 23) and resumed in a new process.
+    train(&p("r"), &["--stop-at", "111"]);
+    assert!(!p("r").join("final.safetensors").exists());
+    assert_eq!(
+        fingerprint(&ok(&["resume", p("r").to_str().unwrap()])),
+        a,
+        "resumed"
+    );
+    for other in ["b", "t1", "t2", "w4", "r"] {
+        assert_eq!(model_tensors(&p(other)), model_tensors(&p("a")), "{other}");
+        let v = ok(&[
+            "verify",
+            p("a").to_str().unwrap(),
+            p(other).to_str().unwrap(),
+        ]);
+        assert!(v.contains("IDENTICAL"), "{other}: {v}");
+    }
+}
+
+#[test]
+fn verify_pinpoints_the_first_divergent_step() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    train(&a, &["--seed", "1"]);
+    train(&b, &["--seed", "2"]);
+    let out = ditto(&["verify", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("first divergent step: 1"), "{text}");
+    assert!(text.contains("model.layers.0.weight differs"), "{text}");
+    assert!(text.contains("ULP"), "{text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigkill_during_checkpointing_then_resume_gives_the_uninterrupted_result() {
+    use std::os::unix::process::ExitStatusExt;
+    let t = tempfile::tempdir().unwrap();
+    // Checkpoint after every step, so most of the run's time is spent writing checkpoints.
+    let cfg = include_str!("../../../examples/digits-mlp/config.toml")
+        .replace("checkpoint_every = 200", "checkpoint_every = 1")
+        .replace("keep_checkpoints = 3", "keep_checkpoints = 2");
+    let cfg_path = t.path().join("ck1.toml");
+    std::fs::write(&cfg_path, cfg).unwrap();
+    let (full, killed) = (t.path().join("full"), t.path().join("killed"));
+    let args = |dir: &Path| {
+        vec![
+            "train".to_owned(),
+            "--config".into(),
+            cfg_path.to_str().unwrap().into(),
+            "--max-steps".into(),
+            "400".into(),
+            "--out".into(),
+            dir.to_str().unwrap().into(),
+        ]
+    };
+    let reference = fingerprint(&ok(&args(&full)
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ditto"))
+        .args(args(&killed))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until a few checkpoints exist, then kill without warning.
+    let ckdir = killed.join("checkpoints");
+    for _ in 0..600 {
+        let n = std::fs::read_dir(&ckdir).map(|d| d.count()).unwrap_or(0);
+        if n >= 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(30));
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.signal(),
+        Some(9),
+        "the run finished before it could be killed"
+    );
+    assert!(!killed.join("final.safetensors").exists());
+    let resumed = fingerprint(&ok(&["resume", killed.to_str().unwrap()]));
+    assert_eq!(resumed, reference);
+    assert_eq!(model_tensors(&killed), model_tensors(&full));
+}
+
+#[test]
+fn corrupted_and_truncated_checkpoints_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("a");
+    train(&dir, &[]);
+    let ck = dir.join("checkpoints/step-00000200.safetensors");
+    let bytes = std::fs::read(&ck).unwrap();
+    let mut bad = bytes.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    std::fs::write(&ck, &bad).unwrap();
+    let out = ditto(&["resume", ck.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("corrupted") && err.contains("step-00000200"),
+        "{err}"
+    );
+    std::fs::write(&ck, &bytes[..bytes.len() / 2]).unwrap();
+    let out = ditto(&["inspect", ck.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("truncated"));
+}
+
+#[test]
+fn bad_input_gives_clear_errors() {
+    let out = ditto(&["train", "--example", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("digits-mlp"));
+    let t = tempfile::tempdir().unwrap();
+    let cfg = t.path().join("c.toml");
+    std::fs::write(&cfg, "batch_size = 0\n").unwrap();
+    let out = ditto(&["train", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("batch_size"));
+    let printed = ok(&[
+        "train",
+        "--example",
+        "digits-mlp",
+        "--print-config",
+        "--seed",
+        "9",
+    ]);
+    assert!(
+        printed.contains("seed = 9") && printed.contains("[optimizer]"),
+        "{printed}"
+    );
+}
