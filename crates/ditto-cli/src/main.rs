@@ -74,6 +74,21 @@ enum Command {
         /// Second run directory.
         b: PathBuf,
     },
+    /// Re-run a finished run from its own config in a fresh directory and verify that every
+    /// step and the final weights come out bitwise identical (exit 0), or where they do not.
+    Replay {
+        /// The run directory to replay.
+        run: PathBuf,
+        /// Where to write the replay (default: `<run>-replay`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Backend for the replay.
+        #[arg(long, value_enum, default_value_t = BackendArg::Ndarray)]
+        backend: BackendArg,
+        /// CPU threads for the replay; never changes the result.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Print a checkpoint's state, provenance and tensors.
     Inspect {
         /// A checkpoint file (or a run directory: its final checkpoint).
@@ -171,6 +186,34 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         } else {
             ExitCode::from(1)
         }),
+        Command::Replay {
+            run,
+            out,
+            backend,
+            threads,
+        } => {
+            set_threads(threads)?;
+            let text = std::fs::read_to_string(run.join("config.toml"))
+                .map_err(|e| format!("{}: not a run directory: {e}", run.display()))?;
+            let cfg = TrainConfig::from_toml(&text)?;
+            let out = out.unwrap_or_else(|| {
+                let mut name = run.as_os_str().to_owned();
+                name.push("-replay");
+                PathBuf::from(name)
+            });
+            if out.join("trace.jsonl").exists() {
+                return Err(
+                    format!("{} already holds a run; pass another --out", out.display()).into(),
+                );
+            }
+            let summary = train(&cfg, None, &out, backend, None)?;
+            report(&summary, &out);
+            Ok(if verify::verify(&run, &out)? {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Inspect { path } => {
             let file = if path.is_dir() {
                 path.join("final.safetensors")

@@ -85,6 +85,32 @@ fn identical_across_runs_threads_workers_and_resume() {
 }
 
 #[test]
+fn replay_reproduces_a_run() {
+    let t = tempfile::tempdir().unwrap();
+    let run = t.path().join("run");
+    train(&run, &["--seed", "3"]);
+    let replay = t.path().join("replay");
+    let out = ok(&[
+        "replay",
+        run.to_str().unwrap(),
+        "--out",
+        replay.to_str().unwrap(),
+        "--threads",
+        "1",
+    ]);
+    assert!(out.contains("IDENTICAL"), "{out}");
+    assert_eq!(model_tensors(&run), model_tensors(&replay));
+    // Replaying into a directory that already holds a run is refused, not overwritten.
+    let again = ditto(&[
+        "replay",
+        run.to_str().unwrap(),
+        "--out",
+        replay.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
 fn verify_pinpoints_the_first_divergent_step() {
     let t = tempfile::tempdir().unwrap();
     let (a, b) = (t.path().join("a"), t.path().join("b"));
