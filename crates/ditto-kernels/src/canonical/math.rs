@@ -7,8 +7,8 @@
 
 use super::simd::{Isa, map};
 
-/// Class: portable (canonical). `e^x`. Cody-Waite reduction `x = q ln2 + s`, a degree-7
-/// polynomial for `e^s` (SLEEF's `expf` coefficients) and a two-step scaling by `2^q`.
+/// Class: portable (canonical). `e^x`. Cody-Waite reduction `x = q ln2 + s`, the degree-9
+/// Taylor polynomial for `e^s` and a two-step scaling by `2^q`.
 /// Below `-104` gives `+0.0`, above `104` gives `+inf`, NaN stays NaN.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
@@ -224,14 +224,17 @@ const LG4: f32 = f32::from_bits(0x3e78_9e26);
 const TWO25: f32 = f32::from_bits(0x4c00_0000);
 const FRAC_1_SQRT_2: f32 = f32::from_bits(0x3f35_04f3);
 
-/// SLEEF expf: `e^s ~ 1 + s + s^2 (0.5 + s (c3 + ...))`, highest coefficient first.
-const EXP_P: [f32; 6] = [
-    f32::from_bits(0x3950_2bda), // 0.000198527617612853646278381
-    f32::from_bits(0x3ab6_96c9), // 0.00139304355252534151077271
-    f32::from_bits(0x3c08_88a6), // 0.00833336077630519866943359
-    f32::from_bits(0x3d2a_aa7a), // 0.0416664853692054748535156
-    f32::from_bits(0x3e2a_aaab), // 0.166666671633720397949219
-    f32::from_bits(0x3f00_0000), // 0.5
+/// `e^s ~ 1 + s + s^2 P(s)`, `P` the Taylor series `1/2! + s/3! + ... + s^7/9!` (truncation
+/// error below 1e-11 for `|s| <= ln2/2`), highest coefficient first, rounded to f32.
+const EXP_P: [f32; 8] = [
+    f32::from_bits(0x3638_ef1d), // 1/9!
+    f32::from_bits(0x37d0_0d01), // 1/8!
+    f32::from_bits(0x3950_0d01), // 1/7!
+    f32::from_bits(0x3ab6_0b61), // 1/6!
+    f32::from_bits(0x3c08_8889), // 1/5!
+    f32::from_bits(0x3d2a_aaab), // 1/4!
+    f32::from_bits(0x3e2a_aaab), // 1/3!
+    f32::from_bits(0x3f00_0000), // 1/2!
 ];
 
 /// tanh's Taylor coefficients of `x^25 .. x^3` (after `x`), highest first, rounded to f32.
@@ -320,10 +323,11 @@ fn ldexp2(u: f32, q: i32) -> f32 {
     u * pow2i(h) * pow2i(q - h)
 }
 
-/// `e^s` for `|s| <= ln2 / 2` (plus slack): `fma(s*s, P(s), s + 1)`.
+/// `e^s` for `|s| <= ln2 / 2` (plus slack): `a + fma(s*s, P(s), s - (a - 1))`, `a = 1 + s`.
 #[inline(always)]
 fn exp_poly(s: f32) -> f32 {
-    (s * s).mul_add(horner(s, &EXP_P), s + 1.0)
+    let a = 1.0 + s;
+    a + (s * s).mul_add(horner(s, &EXP_P), s - (a - 1.0))
 }
 
 /// `e^x` as an unevaluated sum `hi + lo` (about 40 bits), for `x <= 0`: the `exp` sequence
@@ -374,11 +378,18 @@ fn ln_df(x: f32) -> (f32, f32) {
     // s = f / d as sh + sl: the division's residual is exact with fma.
     let sh = f / dh;
     let sl = ((-sh).mul_add(dh, f) - sh * dl) / dh;
-    // log1p(f) = 2s + s^3 (2/3 + 2/5 z + 2/7 z^2 + ...), z = s^2.
-    let z = sh * sh;
-    let tail = sh * z * horner(z, &LOG_ATANH);
-    let lh = 2.0 * sh;
-    let ll = 2.0 * sl + tail;
+    // log1p(f) = 2s + (2/3) s^3 + s^5 (2/5 + 2/7 z + ...), z = s^2; the first two terms
+    // carried in double-f32 (error-free products by fma).
+    let zh = sh * sh;
+    let zl = sh.mul_add(sh, -zh);
+    let s3h = sh * zh;
+    let s3l = sh.mul_add(zh, -s3h) + sh.mul_add(zl, 3.0 * zh * sl);
+    let t1h = TWO_THIRDS_HI * s3h;
+    let t1l = TWO_THIRDS_HI.mul_add(s3h, -t1h) + TWO_THIRDS_HI.mul_add(s3l, TWO_THIRDS_LO * s3h);
+    let rest = s3h * zh * horner(zh, &LOG_ATANH[..LOG_ATANH.len() - 1]);
+    let two_s = 2.0 * sh;
+    let lh = two_s + t1h;
+    let ll = (t1h - (lh - two_s)) + (2.0 * sl + (t1l + rest));
     // + k ln2: k * LN2_HI is exact (|k| < 512).
     let dk = k as f32;
     let kh = dk * LN2_HI;
@@ -392,6 +403,10 @@ fn ln_df(x: f32) -> (f32, f32) {
     let hi = h + lo;
     (hi, lo - (hi - h))
 }
+
+/// 2/3 as `hi + lo`.
+const TWO_THIRDS_HI: f32 = f32::from_bits(0x3f2a_aaab);
+const TWO_THIRDS_LO: f32 = f32::from_bits(0xb2aa_aaab);
 
 /// `2/(2n+1)` for `n = 8 .. 1`, highest first.
 const LOG_ATANH: [f32; 8] = [
@@ -414,12 +429,17 @@ fn exp_df(zh: f32, zl: f32) -> f32 {
         return 0.0;
     }
     let q = rint(zh * LOG2E);
-    let s = q.mul_add(-LN2_HI, zh);
-    let s = q.mul_add(-LN2_LO, s);
-    // e^(s + zl) ~ e^s + a zl, with 1 + s split exactly as a + (s - (a - 1)).
+    let s1 = q.mul_add(-LN2_HI, zh);
+    // s = s1 - q LN2_LO, with its rounding error kept: ph + pl = q LN2_LO exactly, then a fast
+    // two-sum (|s1| >= |ph|).
+    let ph = q * LN2_LO;
+    let pl = q.mul_add(LN2_LO, -ph);
+    let s = s1 - ph;
+    let lo = (((s1 - s) - ph) - pl) + zl;
+    // e^(s + lo) ~ e^s (1 + lo), with 1 + s split exactly as a + (s - (a - 1)).
     let a = 1.0 + s;
     let tail = (s * s).mul_add(horner(s, &EXP_P), s - (a - 1.0));
-    let tail = zl.mul_add(a, tail);
+    let tail = lo.mul_add(a + tail, tail);
     ldexp2(a + tail, q as i32)
 }
 
