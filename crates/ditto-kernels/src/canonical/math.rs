@@ -458,15 +458,17 @@ mod tests {
     #[test]
     fn value_stability() {
         // Golden bits of this implementation (CANONICAL.md): a change here is
-        // reproducibility-breaking.
+        // reproducibility-breaking. All but softplus and gelu are the correctly rounded values
+        // (Python's math module, f64 rounded to f32); softplus(0.25) is 1 ULP above,
+        // gelu is a composition.
         let cases: [(fn(f32) -> f32, f32, u32); 7] = [
             (exp, 1.0, 0x402d_f854),
             (ln, 10.0, 0x4013_5d8e),
             (tanh, 0.5, 0x3eec_9a9f),
-            (sigmoid, -1.5, 0x3e64_b9e3),
-            (erf, 0.5, 0x3f05_7fb3),
-            (softplus, 0.25, 0x3f4b_e6b1),
-            (gelu, 1.0, 0x3f57_5d80),
+            (sigmoid, -1.5, 0x3e3a_cdc2),
+            (erf, 0.5, 0x3f05_3f7b),
+            (softplus, 0.25, 0x3f53_70c5),
+            (gelu, 1.0, 0x3f57_625e),
         ];
         for (f, x, bits) in cases {
             assert_eq!(f(x).to_bits(), bits, "x = {x}: got {}", f(x));
