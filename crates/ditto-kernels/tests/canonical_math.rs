@@ -56,7 +56,10 @@ fn sweep(f: fn(f32) -> f32, reference: fn(f64) -> f64, domain: fn(f32) -> bool) 
 
 fn check(name: &str, f: fn(f32) -> f32, reference: fn(f64) -> f64, domain: fn(f32) -> bool) {
     let (worst, at) = sweep(f, reference, domain);
-    println!("{name}: max {worst:.3} ULP at {at:e} ({:#010x})", at.to_bits());
+    println!(
+        "{name}: max {worst:.3} ULP at {at:e} ({:#010x})",
+        at.to_bits()
+    );
     assert!(worst <= 2.0, "{name}: {worst} ULP at {at:e}");
 }
 
@@ -81,7 +84,12 @@ fn tanh_within_2_ulp() {
 
 #[test]
 fn sigmoid_within_2_ulp() {
-    check("sigmoid", math::sigmoid, |x| 1.0 / (1.0 + libm::exp(-x)), all);
+    check(
+        "sigmoid",
+        math::sigmoid,
+        |x| 1.0 / (1.0 + libm::exp(-x)),
+        all,
+    );
 }
 
 #[test]
@@ -94,7 +102,13 @@ fn softplus_within_2_ulp() {
     check(
         "softplus",
         math::softplus,
-        |x| if x > 0.0 { x + libm::log1p(libm::exp(-x)) } else { libm::log1p(libm::exp(x)) },
+        |x| {
+            if x > 0.0 {
+                x + libm::log1p(libm::exp(-x))
+            } else {
+                libm::log1p(libm::exp(x))
+            }
+        },
         all,
     );
 }
@@ -111,7 +125,11 @@ fn powf_within_2_ulp() {
             1 => s.uniform_range_f32(-150.0, 150.0).unwrap(),
             _ => (s.below_u32(41).unwrap() as f32) - 20.0,
         };
-        let x = if i % 2 == 0 { x } else { s.uniform_range_f32(0.0, 4.0).unwrap() };
+        let x = if i % 2 == 0 {
+            x
+        } else {
+            s.uniform_range_f32(0.0, 4.0).unwrap()
+        };
         if !x.is_finite() {
             continue;
         }
@@ -120,7 +138,10 @@ fn powf_within_2_ulp() {
             worst = (e, x, y);
         }
     }
-    println!("powf: max {:.3} ULP at x = {:e}, y = {:e}", worst.0, worst.1, worst.2);
+    println!(
+        "powf: max {:.3} ULP at x = {:e}, y = {:e}",
+        worst.0, worst.1, worst.2
+    );
     assert!(worst.0 <= 2.0, "powf: {worst:?}");
 }
 
@@ -167,7 +188,16 @@ fn simd_paths_match_scalar() {
     for v in x.iter_mut() {
         *v = f32::from_bits(s.next_u32());
     }
-    x[..8].copy_from_slice(&[0.0, -0.0, f32::INFINITY, -f32::INFINITY, f32::NAN, 1e-45, 88.7, -103.5]);
+    x[..8].copy_from_slice(&[
+        0.0,
+        -0.0,
+        f32::INFINITY,
+        -f32::INFINITY,
+        f32::NAN,
+        1e-45,
+        88.7,
+        -103.5,
+    ]);
     for (i, v) in x[8..400].iter_mut().enumerate() {
         *v = (i as f32 - 200.0) * 0.061;
     }
@@ -189,7 +219,13 @@ fn simd_paths_match_scalar() {
                 let mut got = vec![0.0f32; len];
                 math::map_with(isa, f, &x[..len], &mut got);
                 for i in 0..len {
-                    assert_eq!(got[i].to_bits(), want[i].to_bits(), "fn {fn_i} {isa:?} x = {:e}", x[i], fn_i = fi);
+                    assert_eq!(
+                        got[i].to_bits(),
+                        want[i].to_bits(),
+                        "fn {fn_i} {isa:?} x = {:e}",
+                        x[i],
+                        fn_i = fi
+                    );
                 }
             }
         }

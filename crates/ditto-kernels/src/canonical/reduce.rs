@@ -177,7 +177,12 @@ pub fn argmin_dim(x: &[f32], axis: Axis, out: &mut [usize]) -> Result<(), Error>
 const INNER_BLOCK: usize = 256;
 
 fn check_axis<T>(op: &'static str, x: &[f32], axis: Axis, out: &[T]) -> Result<(), Error> {
-    check_len(op, "x", x.len(), numel(op, &[axis.outer, axis.len, axis.inner])?)?;
+    check_len(
+        op,
+        "x",
+        x.len(),
+        numel(op, &[axis.outer, axis.len, axis.inner])?,
+    )?;
     check_len(op, "out", out.len(), numel(op, &[axis.outer, axis.inner])?)
 }
 
@@ -254,9 +259,10 @@ fn extreme_all(op: &'static str, x: &[f32], above: fn(f32, f32) -> bool) -> Resu
     let (&first, rest) = x
         .split_first()
         .ok_or_else(|| Error::new(ErrorKind::Empty, op, "no elements"))?;
-    Ok(canon_nan(rest.iter().fold(first, |m, &v| {
-        if above(v, m) { v } else { m }
-    })))
+    Ok(canon_nan(
+        rest.iter()
+            .fold(first, |m, &v| if above(v, m) { v } else { m }),
+    ))
 }
 
 fn extreme_dim(
@@ -285,23 +291,25 @@ fn arg_dim(
     check_axis(op, x, axis, out)?;
     let Axis { len, inner, .. } = axis;
     if len == 0 && !out.is_empty() {
-        return Err(Error::new(ErrorKind::Empty, op, "reduced axis has length 0"));
+        return Err(Error::new(
+            ErrorKind::Empty,
+            op,
+            "reduced axis has length 0",
+        ));
     }
-    out.par_chunks_mut(inner)
-        .enumerate()
-        .for_each(|(o, dst)| {
-            let xo = &x[o * len * inner..(o + 1) * len * inner];
-            let mut best: Vec<f32> = xo[..inner].to_vec();
-            dst.fill(0);
-            for r in 1..len {
-                let row = &xo[r * inner..(r + 1) * inner];
-                for i in 0..inner {
-                    if above(row[i], best[i]) {
-                        best[i] = row[i];
-                        dst[i] = r;
-                    }
+    out.par_chunks_mut(inner).enumerate().for_each(|(o, dst)| {
+        let xo = &x[o * len * inner..(o + 1) * len * inner];
+        let mut best: Vec<f32> = xo[..inner].to_vec();
+        dst.fill(0);
+        for r in 1..len {
+            let row = &xo[r * inner..(r + 1) * inner];
+            for i in 0..inner {
+                if above(row[i], best[i]) {
+                    best[i] = row[i];
+                    dst[i] = r;
                 }
             }
-        });
+        }
+    });
     Ok(())
 }
