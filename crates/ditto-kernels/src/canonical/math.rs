@@ -461,7 +461,8 @@ mod tests {
         // reproducibility-breaking. All but softplus and gelu are the correctly rounded values
         // (Python's math module, f64 rounded to f32); softplus(0.25) is 1 ULP above,
         // gelu is a composition.
-        let cases: [(fn(f32) -> f32, f32, u32); 7] = [
+        type Case = (fn(f32) -> f32, f32, u32);
+        let cases: [Case; 7] = [
             (exp, 1.0, 0x402d_f854),
             (ln, 10.0, 0x4013_5d8e),
             (tanh, 0.5, 0x3eec_9a9f),
