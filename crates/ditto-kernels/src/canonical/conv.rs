@@ -5,7 +5,7 @@
 //! `w[co][ci][kh][kw] * x[n][g*cig + ci][oh*sh - ph + kh*dh][ow*sw - pw + kw*dw]`, where a
 //! position in the zero padding contributes `+0.0` as the `x` factor (it *is* a term of the
 //! chain); then the bias, if any, is added with one IEEE `+`. im2col lays exactly this chain
-//! out as the `k` axis of [`matmul`](super::matmul), whose per-output order is fixed.
+//! out as the `k` axis of [`matmul`], whose per-output order is fixed.
 
 use super::error::{Error, ErrorKind, check_len, numel};
 use super::matmul::{self, Strides};
