@@ -13,11 +13,11 @@ use super::simd::{Isa, map};
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     let xc = x.clamp(-104.0, 104.0);
-    let q = rint(xc * LOG2E);
+    let (q, qi) = rint_i(xc * LOG2E);
     let s = q.mul_add(-LN2_HI, xc);
     let s = q.mul_add(-LN2_LO, s);
     let u = exp_poly(s);
-    let r = ldexp2(u, q as i32);
+    let r = ldexp2(u, qi);
     if x > 104.0 {
         f32::INFINITY
     } else if x < -104.0 {
@@ -310,17 +310,27 @@ fn rint(v: f32) -> f32 {
     (v + MAGIC) - MAGIC
 }
 
+/// [`rint`] as a float and as an integer, the integer read from the bits of `v + 1.5 * 2^23`
+/// (no float-to-int conversion, so loops vectorise).
+#[inline(always)]
+fn rint_i(v: f32) -> (f32, i32) {
+    const MAGIC: f32 = 12_582_912.0;
+    let big = v + MAGIC;
+    (big - MAGIC, (big.to_bits() as i32).wrapping_sub(0x4b40_0000))
+}
+
 /// `2^q` for `q` in `[-126, 127]`, from bits.
 #[inline(always)]
 fn pow2i(q: i32) -> f32 {
-    f32::from_bits(((q + 127) as u32) << 23)
+    // wrapping: no overflow-check branch, so loops over this vectorise.
+    f32::from_bits((q.wrapping_add(127) as u32) << 23)
 }
 
 /// `u * 2^(q >> 1) * 2^(q - (q >> 1))`: one rounding, even into the subnormals.
 #[inline(always)]
 fn ldexp2(u: f32, q: i32) -> f32 {
     let h = q >> 1;
-    u * pow2i(h) * pow2i(q - h)
+    u * pow2i(h) * pow2i(q.wrapping_sub(h))
 }
 
 /// `e^s` for `|s| <= ln2 / 2` (plus slack): `a + fma(s*s, P(s), s - (a - 1))`, `a = 1 + s`.
@@ -335,14 +345,13 @@ fn exp_poly(s: f32) -> f32 {
 #[inline(always)]
 fn exp_ext(x: f32) -> (f32, f32) {
     let xc = x.max(-104.0);
-    let q = rint(xc * LOG2E);
+    let (q, qi) = rint_i(xc * LOG2E);
     let s = q.mul_add(-LN2_HI, xc);
     let s = q.mul_add(-LN2_LO, s);
     let a = 1.0 + s;
     let tail = (s * s).mul_add(horner(s, &EXP_P), s - (a - 1.0));
     let h = a + tail;
     let l = tail - (h - a);
-    let qi = q as i32;
     let (h, l) = (ldexp2(h, qi), ldexp2(l, qi));
     if x < -104.0 { (0.0, 0.0) } else { (h, l) }
 }
@@ -352,7 +361,7 @@ fn exp_ext(x: f32) -> (f32, f32) {
 #[inline(always)]
 fn reduce_log(x: f32, k0: i32) -> (i32, f32) {
     let ix = x.to_bits().wrapping_add(0x3f80_0000 - 0x3f35_04f3);
-    let k = k0 + (ix >> 23) as i32 - 0x7f;
+    let k = k0.wrapping_add((ix >> 23) as i32).wrapping_sub(0x7f);
     let m = f32::from_bits((ix & 0x007f_ffff) + 0x3f35_04f3);
     (k, m - 1.0)
 }
