@@ -245,3 +245,99 @@ fn ops_thread_counts_agree_and_value_stability() {
     );
 }
 const GOLDEN: [u32; 2] = [0x42ef_d182, 0x402d_35d3]; // 119.909195, 2.7064102
+
+#[test]
+fn conv2d_backward_matches_direct_chains() {
+    use ditto_kernels::canonical::conv_backward;
+    let (n, c_in, h, w, c_out, kh, kw, g) = (2, 4, 7, 6, 6, 3, 2, 2);
+    let (cig, cog) = (c_in / g, c_out / g);
+    let opts = Conv2dOptions {
+        stride: [2, 1],
+        padding: [1, 1],
+        dilation: [1, 2],
+        groups: g,
+    };
+    let [oh, ow] = conv::output_size([h, w], [kh, kw], &opts).unwrap();
+    let x = normal("bw-x", n * c_in * h * w);
+    let wt = normal("bw-w", c_out * cig * kh * kw);
+    let gy = normal("bw-gy", n * c_out * oh * ow);
+    // x_col value at (n, group channel c, tap (i, j), output (y, xo)), +0.0 in the padding.
+    let src = |b: usize, c: usize, i: usize, j: usize, y: usize, xo: usize| -> Option<usize> {
+        let iy = (y * 2 + i).checked_sub(1)?;
+        let ix = (xo + 2 * j).checked_sub(1)?;
+        (iy < h && ix < w).then(|| ((b * c_in + c) * h + iy) * w + ix)
+    };
+    let mut gw = vec![0.0f32; wt.len()];
+    let mut gb = vec![0.0f32; c_out];
+    conv_backward::conv2d_weight_grad(
+        &x,
+        [n, c_in, h, w],
+        &gy,
+        [c_out, cig, kh, kw],
+        &opts,
+        &mut gw,
+        Some(&mut gb),
+    )
+    .unwrap();
+    let mut gx = vec![0.0f32; x.len()];
+    conv_backward::conv2d_input_grad(
+        &gy,
+        &wt,
+        [c_out, cig, kh, kw],
+        [n, c_in, h, w],
+        &opts,
+        &mut gx,
+    )
+    .unwrap();
+    let mut want_gx = vec![0.0f32; x.len()];
+    for co in 0..c_out {
+        let gi = co / cog;
+        let mut seq = Vec::new();
+        for b in 0..n {
+            seq.extend_from_slice(&gy[(b * c_out + co) * oh * ow..(b * c_out + co + 1) * oh * ow]);
+        }
+        assert_eq!(gb[co].to_bits(), reduce::sum_all(&seq).to_bits());
+        for ci in 0..cig {
+            for i in 0..kh {
+                for j in 0..kw {
+                    let mut acc = 0.0f32;
+                    for b in 0..n {
+                        for y in 0..oh {
+                            for xo in 0..ow {
+                                let v = src(b, gi * cig + ci, i, j, y, xo).map_or(0.0, |at| x[at]);
+                                acc = gy[((b * c_out + co) * oh + y) * ow + xo].mul_add(v, acc);
+                            }
+                        }
+                    }
+                    assert_eq!(
+                        gw[((co * cig + ci) * kh + i) * kw + j].to_bits(),
+                        acc.to_bits()
+                    );
+                }
+            }
+        }
+    }
+    // Input gradient: d_col chains over co of the group, then col2im in (kh, kw) order.
+    for b in 0..n {
+        for c in 0..c_in {
+            let (gi, ci) = (c / cig, c % cig);
+            for i in 0..kh {
+                for j in 0..kw {
+                    for y in 0..oh {
+                        for xo in 0..ow {
+                            let mut d = 0.0f32;
+                            for co in gi * cog..(gi + 1) * cog {
+                                d = wt[((co * cig + ci) * kh + i) * kw + j]
+                                    .mul_add(gy[((b * c_out + co) * oh + y) * ow + xo], d);
+                            }
+                            if let Some(at) = src(b, c, i, j, y, xo) {
+                                want_gx[at] += d;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(bits(&gx), bits(&want_gx));
+}

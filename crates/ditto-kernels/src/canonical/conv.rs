@@ -103,14 +103,14 @@ pub fn conv2d(
     let mut cols = vec![0.0f32; k * p];
     for b in 0..n {
         for gi in 0..g {
-            im2col(
+            im2col_into(
                 x,
                 x_shape,
                 b,
                 gi * cig,
                 cig,
-                [kh, kw],
-                [oh, ow],
+                &[kh, kw],
+                &[oh, ow],
                 opts,
                 &mut cols,
             );
@@ -178,14 +178,14 @@ pub fn avg_pool2d(
 
 /// Fills the `cig * kh * kw` x `oh * ow` im2col matrix of batch `b`, channels `c0..c0+cig`.
 #[allow(clippy::too_many_arguments)]
-fn im2col(
+pub(crate) fn im2col_into(
     x: &[f32],
     [_, c_in, h, w]: [usize; 4],
     b: usize,
     c0: usize,
     cig: usize,
-    [kh, kw]: [usize; 2],
-    [oh, ow]: [usize; 2],
+    &[kh, kw]: &[usize; 2],
+    &[oh, ow]: &[usize; 2],
     opts: &Conv2dOptions,
     cols: &mut [f32],
 ) {

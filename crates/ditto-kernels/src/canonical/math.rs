@@ -316,7 +316,10 @@ fn rint(v: f32) -> f32 {
 fn rint_i(v: f32) -> (f32, i32) {
     const MAGIC: f32 = 12_582_912.0;
     let big = v + MAGIC;
-    (big - MAGIC, (big.to_bits() as i32).wrapping_sub(0x4b40_0000))
+    (
+        big - MAGIC,
+        (big.to_bits() as i32).wrapping_sub(0x4b40_0000),
+    )
 }
 
 /// `2^q` for `q` in `[-126, 127]`, from bits.

@@ -12,12 +12,14 @@
 //! * [`math`]: `exp`, `ln`, `tanh`, `sigmoid`, `erf`, `gelu`, `softplus`, `powf`.
 //! * [`softmax`]: softmax, log-softmax, cross-entropy, layer norm as compositions.
 //! * [`conv`]: conv2d as im2col + canonical matmul; max and average pooling.
+//! * [`conv_backward`]: conv2d's weight, bias and input gradients.
 //! * [`scatter`]: index-add / scatter-add in ascending source order.
 //! * [`simd`]: the instruction-set switch ([`Isa`]; `DITTO_SIMD=off` forces the scalar path).
 //!
 //! Shape mismatches return an [`Error`]; kernels never panic on user input.
 
 pub mod conv;
+pub mod conv_backward;
 mod error;
 pub mod math;
 pub mod matmul;
