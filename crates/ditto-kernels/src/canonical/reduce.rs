@@ -59,21 +59,12 @@ pub fn tree_sum(v: &[f32]) -> f32 {
     match v.len() {
         0 => 0.0,
         1 => v[0],
-        _ => {
-            let mut level: Vec<f32> = v.to_vec();
-            while level.len() > 1 {
-                let half = level.len().div_ceil(2);
-                for i in 0..half {
-                    level[i] = if 2 * i + 1 < level.len() {
-                        level[2 * i] + level[2 * i + 1]
-                    } else {
-                        level[2 * i]
-                    };
-                }
-                level.truncate(half);
-            }
-            level[0]
+        n if n <= 64 => {
+            let mut buf = [0.0f32; 64];
+            buf[..n].copy_from_slice(v);
+            tree_in_place(&mut buf[..n])
         }
+        _ => tree_in_place(&mut v.to_vec()),
     }
 }
 
@@ -312,4 +303,21 @@ fn arg_dim(
         }
     });
     Ok(())
+}
+
+/// [`tree_sum`] of a non-empty buffer, overwriting it.
+fn tree_in_place(level: &mut [f32]) -> f32 {
+    let mut len = level.len();
+    while len > 1 {
+        let half = len.div_ceil(2);
+        for i in 0..half {
+            level[i] = if 2 * i + 1 < len {
+                level[2 * i] + level[2 * i + 1]
+            } else {
+                level[2 * i]
+            };
+        }
+        len = half;
+    }
+    level[0]
 }
