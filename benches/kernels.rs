@@ -1,4 +1,5 @@
-//! Canonical kernels against the plain paths: the canonical matmul (256, 512, 1024 square)
+//! Canonical kernels against the plain paths: the canonical matmul (256, 512, 1024 square,
+//! and the digits-mlp layer shapes)
 //! against burn-ndarray's matmul (matrixmultiply), in GFLOP/s, and the canonical `exp` / `tanh`
 //! over a slice against `f32::exp` / `f32::tanh` (the platform libm). Prints the ratios
 //! (best of interleaved runs), then runs the same cases under criterion.
@@ -33,33 +34,41 @@ fn best(reps: usize, mut f: impl FnMut()) -> Duration {
         .unwrap_or_default()
 }
 
-fn ndarray_tensor(v: &[f32], n: usize) -> Tensor<NdArray, 2> {
-    Tensor::from_data(TensorData::new(v.to_vec(), [n, n]), &Default::default())
+fn ndarray_tensor(v: &[f32], rows: usize, cols: usize) -> Tensor<NdArray, 2> {
+    Tensor::from_data(TensorData::new(v.to_vec(), [rows, cols]), &Default::default())
 }
 
 fn matmul_report() {
     println!("isa: {:?} (DITTO_SIMD=off forces Scalar)", Isa::active());
-    for n in [256usize, 512, 1024] {
-        let a = normal("a", n * n);
-        let b = normal("b", n * n);
-        let (ta, tb) = (ndarray_tensor(&a, n), ndarray_tensor(&b, n));
-        let mut out = vec![0.0f32; n * n];
-        let reps = if n >= 1024 { 5 } else { 15 };
+    // Square sizes, then the digits-mlp shapes (batch 128, 784-256-10) forward.
+    let shapes = [
+        (256, 256, 256),
+        (512, 512, 512),
+        (1024, 1024, 1024),
+        (128, 784, 256),
+        (128, 256, 10),
+    ];
+    for (m, k, n) in shapes {
+        let a = normal("a", m * k);
+        let b = normal("b", k * n);
+        let (ta, tb) = (ndarray_tensor(&a, m, k), ndarray_tensor(&b, k, n));
+        let mut out = vec![0.0f32; m * n];
+        let reps = if m * k * n >= 1 << 30 { 5 } else { 15 };
         let mut t_canon = Duration::MAX;
         let mut t_nd = Duration::MAX;
         for _ in 0..3 {
             t_canon = t_canon.min(best(reps, || {
-                matmul::matmul(&a, &b, &mut out, n, n, n).expect("shapes match");
+                matmul::matmul(&a, &b, &mut out, m, k, n).expect("shapes match");
                 black_box(&out);
             }));
             t_nd = t_nd.min(best(reps, || {
                 black_box(ta.clone().matmul(tb.clone()));
             }));
         }
-        let flops = 2.0 * (n as f64).powi(3);
+        let flops = 2.0 * (m * k * n) as f64;
         let g = |t: Duration| flops / t.as_secs_f64() / 1e9;
         println!(
-            "matmul {n}^3: canonical {:.1} GFLOP/s, ndarray {:.1} GFLOP/s, ratio {:.2}x",
+            "matmul {m}x{k}x{n}: canonical {:.1} GFLOP/s, ndarray {:.1} GFLOP/s, ratio {:.2}x",
             g(t_canon),
             g(t_nd),
             t_nd.as_secs_f64() / t_canon.as_secs_f64()
@@ -109,7 +118,7 @@ fn bench(c: &mut Criterion) {
     for n in [256usize, 512] {
         let a = normal("a", n * n);
         let b = normal("b", n * n);
-        let (ta, tb) = (ndarray_tensor(&a, n), ndarray_tensor(&b, n));
+        let (ta, tb) = (ndarray_tensor(&a, n, n), ndarray_tensor(&b, n, n));
         let mut out = vec![0.0f32; n * n];
         g.bench_function(format!("canonical_matmul_{n}"), |bch| {
             bch.iter(|| matmul::matmul(&a, &b, &mut out, n, n, n).expect("shapes match"))
