@@ -204,7 +204,7 @@ fn gemm(isa: Isa, a: View<'_>, b: View<'_>, out: &mut [f32], m: usize, k: usize,
     } else {
         1
     };
-    let mc = (m.div_ceil(4 * threads).div_ceil(mr) * mr).clamp(mr, 16 * mr);
+    let mc = (m.div_ceil(4 * threads).max(32).div_ceil(mr) * mr).clamp(mr, 16 * mr);
     let block = |(rb, out_rows): (usize, &mut [f32])| {
         row_block(isa, a, &bpack, out_rows, rb * mc, k, n);
     };
