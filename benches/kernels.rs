@@ -35,7 +35,10 @@ fn best(reps: usize, mut f: impl FnMut()) -> Duration {
 }
 
 fn ndarray_tensor(v: &[f32], rows: usize, cols: usize) -> Tensor<NdArray, 2> {
-    Tensor::from_data(TensorData::new(v.to_vec(), [rows, cols]), &Default::default())
+    Tensor::from_data(
+        TensorData::new(v.to_vec(), [rows, cols]),
+        &Default::default(),
+    )
 }
 
 fn matmul_report() {
