@@ -13,6 +13,7 @@
 
 mod audit;
 mod backend;
+pub mod canonical;
 mod config;
 mod context;
 mod forward;

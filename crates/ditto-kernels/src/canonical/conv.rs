@@ -1,0 +1,253 @@
+//! conv2d as im2col + the canonical matmul, and 2-D max / average pooling as direct loops.
+//!
+//! **conv2d**: output `(n, co, oh, ow)` is the FMA chain, from `+0.0`, over the reduction
+//! index `(ci, kh, kw)` of its group in ascending lexicographic order (`ci` slowest), of
+//! `w[co][ci][kh][kw] * x[n][g*cig + ci][oh*sh - ph + kh*dh][ow*sw - pw + kw*dw]`, where a
+//! position in the zero padding contributes `+0.0` as the `x` factor (it *is* a term of the
+//! chain); then the bias, if any, is added with one IEEE `+`. im2col lays exactly this chain
+//! out as the `k` axis of [`matmul`], whose per-output order is fixed.
+
+use super::error::{Error, ErrorKind, check_len, numel};
+use super::matmul::{self, Strides};
+use super::reduce;
+use super::simd::Isa;
+
+/// Class: portable (canonical). Options of [`conv2d`] and the pooling ops (height first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Conv2dOptions {
+    /// Step between windows.
+    pub stride: [usize; 2],
+    /// Zero padding on each side.
+    pub padding: [usize; 2],
+    /// Spacing between kernel taps.
+    pub dilation: [usize; 2],
+    /// Channel groups (conv2d only; 1 for a plain convolution).
+    pub groups: usize,
+}
+
+impl Default for Conv2dOptions {
+    fn default() -> Self {
+        Self {
+            stride: [1, 1],
+            padding: [0, 0],
+            dilation: [1, 1],
+            groups: 1,
+        }
+    }
+}
+
+/// Class: portable (canonical). The output size `[oh, ow]` of a window op over an
+/// `[h, w]` input with `kernel`, or an error if a parameter is zero or the window does not fit.
+pub fn output_size(
+    input: [usize; 2],
+    kernel: [usize; 2],
+    opts: &Conv2dOptions,
+) -> Result<[usize; 2], Error> {
+    let mut out = [0; 2];
+    for d in 0..2 {
+        if kernel[d] == 0 || opts.stride[d] == 0 || opts.dilation[d] == 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidParameter,
+                "conv2d",
+                format!("kernel {kernel:?}, options {opts:?}: sizes and strides must be positive"),
+            ));
+        }
+        let span = opts.dilation[d] * (kernel[d] - 1) + 1;
+        let padded = input[d] + 2 * opts.padding[d];
+        if padded < span {
+            return Err(Error::shape(
+                "conv2d",
+                format!("window {span} is larger than the padded input {padded}"),
+            ));
+        }
+        out[d] = (padded - span) / opts.stride[d] + 1;
+    }
+    Ok(out)
+}
+
+/// Class: portable (canonical). 2-D convolution (cross-correlation, as Burn's `conv2d`) of
+/// `x` `[n, c_in, h, w]` with `weight` `[c_out, c_in / groups, kh, kw]` and an optional
+/// `bias` `[c_out]` into `out` `[n, c_out, oh, ow]` (module docs give the order).
+///
+/// Errors on any shape mismatch.
+pub fn conv2d(
+    x: &[f32],
+    x_shape: [usize; 4],
+    weight: &[f32],
+    w_shape: [usize; 4],
+    bias: Option<&[f32]>,
+    opts: &Conv2dOptions,
+    out: &mut [f32],
+) -> Result<(), Error> {
+    let op = "conv2d";
+    let [n, c_in, h, w] = x_shape;
+    let [c_out, cig, kh, kw] = w_shape;
+    let g = opts.groups;
+    if g == 0 || c_in != cig * g || c_out % g != 0 {
+        return Err(Error::shape(
+            op,
+            format!("input {x_shape:?}, weight {w_shape:?}, {g} groups do not fit"),
+        ));
+    }
+    check_len(op, "x", x.len(), numel(op, &x_shape)?)?;
+    check_len(op, "weight", weight.len(), numel(op, &w_shape)?)?;
+    if let Some(b) = bias {
+        check_len(op, "bias", b.len(), c_out)?;
+    }
+    let [oh, ow] = output_size([h, w], [kh, kw], opts)?;
+    check_len(op, "out", out.len(), numel(op, &[n, c_out, oh, ow])?)?;
+    let (k, p, cog) = (cig * kh * kw, oh * ow, c_out / g);
+    if p == 0 || cog == 0 {
+        return Ok(());
+    }
+    let mut cols = vec![0.0f32; k * p];
+    for b in 0..n {
+        for gi in 0..g {
+            im2col_into(
+                x,
+                x_shape,
+                b,
+                gi * cig,
+                cig,
+                &[kh, kw],
+                &[oh, ow],
+                opts,
+                &mut cols,
+            );
+            let w_g = &weight[gi * cog * k..(gi + 1) * cog * k];
+            let o = &mut out[(b * c_out + gi * cog) * p..(b * c_out + (gi + 1) * cog) * p];
+            matmul::matmul_strided(
+                Isa::active(),
+                w_g,
+                Strides::row_major(cog, k),
+                &cols,
+                Strides::row_major(k, p),
+                o,
+                1,
+                cog,
+                k,
+                p,
+            )?;
+        }
+    }
+    if let Some(bias) = bias {
+        for (plane, &bv) in out.chunks_mut(p).zip(bias.iter().cycle()) {
+            plane.iter_mut().for_each(|v| *v += bv);
+        }
+    }
+    Ok(())
+}
+
+/// Class: portable (canonical). 2-D max pooling of `[n, c, h, w]` into `[n, c, oh, ow]`:
+/// the max ([`reduce::max_all`]'s rules: order-free) of the window's in-bounds elements
+/// (padding never wins, as with Burn's `-inf` padding). `opts.groups` is ignored.
+pub fn max_pool2d(
+    x: &[f32],
+    x_shape: [usize; 4],
+    kernel: [usize; 2],
+    opts: &Conv2dOptions,
+    out: &mut [f32],
+) -> Result<(), Error> {
+    pool("max_pool2d", x, x_shape, kernel, opts, out, |window| {
+        reduce::max_all(window).unwrap_or(f32::NEG_INFINITY)
+    })
+}
+
+/// Class: portable (canonical). 2-D average pooling: the window's in-bounds elements summed
+/// in row-major order (`kh` then `kw` ascending) with IEEE `+` from `+0.0` (a window is short:
+/// a plain chain, not the blocked sum), divided by the window size if `count_include_pad`,
+/// else by the number of in-bounds elements (Burn's two modes).
+pub fn avg_pool2d(
+    x: &[f32],
+    x_shape: [usize; 4],
+    kernel: [usize; 2],
+    opts: &Conv2dOptions,
+    count_include_pad: bool,
+    out: &mut [f32],
+) -> Result<(), Error> {
+    let full = (kernel[0] * kernel[1]) as f32;
+    pool("avg_pool2d", x, x_shape, kernel, opts, out, |window| {
+        let s = window.iter().fold(0.0f32, |acc, &v| acc + v);
+        s / if count_include_pad {
+            full
+        } else {
+            window.len() as f32
+        }
+    })
+}
+
+/// Fills the `cig * kh * kw` x `oh * ow` im2col matrix of batch `b`, channels `c0..c0+cig`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn im2col_into(
+    x: &[f32],
+    [_, c_in, h, w]: [usize; 4],
+    b: usize,
+    c0: usize,
+    cig: usize,
+    &[kh, kw]: &[usize; 2],
+    &[oh, ow]: &[usize; 2],
+    opts: &Conv2dOptions,
+    cols: &mut [f32],
+) {
+    let p = oh * ow;
+    for ci in 0..cig {
+        let plane = &x[((b * c_in) + c0 + ci) * h * w..((b * c_in) + c0 + ci + 1) * h * w];
+        for i in 0..kh {
+            for j in 0..kw {
+                let row = &mut cols[((ci * kh + i) * kw + j) * p..((ci * kh + i) * kw + j + 1) * p];
+                for y in 0..oh {
+                    let iy =
+                        (y * opts.stride[0] + i * opts.dilation[0]).checked_sub(opts.padding[0]);
+                    for xo in 0..ow {
+                        let ix = (xo * opts.stride[1] + j * opts.dilation[1])
+                            .checked_sub(opts.padding[1]);
+                        row[y * ow + xo] = match (iy, ix) {
+                            (Some(iy), Some(ix)) if iy < h && ix < w => plane[iy * w + ix],
+                            _ => 0.0,
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Shared loop of the pooling ops: `f(in-bounds window elements in row-major order)`.
+fn pool(
+    op: &'static str,
+    x: &[f32],
+    x_shape: [usize; 4],
+    kernel: [usize; 2],
+    opts: &Conv2dOptions,
+    out: &mut [f32],
+    f: impl Fn(&[f32]) -> f32,
+) -> Result<(), Error> {
+    let [n, c, h, w] = x_shape;
+    check_len(op, "x", x.len(), numel(op, &x_shape)?)?;
+    let [oh, ow] = output_size([h, w], kernel, opts)?;
+    check_len(op, "out", out.len(), numel(op, &[n, c, oh, ow])?)?;
+    let mut window = Vec::with_capacity(kernel[0] * kernel[1]);
+    for (pi, plane) in x.chunks(h * w.max(1)).enumerate().take(n * c) {
+        for y in 0..oh {
+            for xo in 0..ow {
+                window.clear();
+                for i in 0..kernel[0] {
+                    let iy =
+                        (y * opts.stride[0] + i * opts.dilation[0]).checked_sub(opts.padding[0]);
+                    for j in 0..kernel[1] {
+                        let ix = (xo * opts.stride[1] + j * opts.dilation[1])
+                            .checked_sub(opts.padding[1]);
+                        if let (Some(iy), Some(ix)) = (iy, ix)
+                            && iy < h
+                            && ix < w
+                        {
+                            window.push(plane[iy * w + ix]);
+                        }
+                    }
+                }
+                out[(pi * oh + y) * ow + xo] = f(&window);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,32 @@
+//! # Canonical kernels
+//!
+//! Class: portable (canonical): every kernel here computes one specified sequence of IEEE
+//! operations per output element, written down in `crates/ditto-kernels/CANONICAL.md`, so
+//! its bits do not depend on the thread count, the instruction set (scalar, AVX2+FMA,
+//! AVX-512) or the machine, and a GPU implementation of the same sequence matches them.
+//!
+//! Plain functions over slices with explicit shapes; one op family per module:
+//!
+//! * [`matmul`]: FMA chains over `k` ascending (batched and strided forms).
+//! * [`reduce`]: sums and means in a fixed blocked order; order-free max, min, arg-max/min.
+//! * [`math`]: `exp`, `ln`, `tanh`, `sigmoid`, `erf`, `gelu`, `softplus`, `powf`.
+//! * [`softmax`]: softmax, log-softmax, cross-entropy, layer norm as compositions.
+//! * [`conv`]: conv2d as im2col + canonical matmul; max and average pooling.
+//! * [`conv_backward`]: conv2d's weight, bias and input gradients.
+//! * [`scatter`]: index-add / scatter-add in ascending source order.
+//! * [`simd`]: the instruction-set switch ([`Isa`]; `DITTO_SIMD=off` forces the scalar path).
+//!
+//! Shape mismatches return an [`Error`]; kernels never panic on user input.
+
+pub mod conv;
+pub mod conv_backward;
+mod error;
+pub mod math;
+pub mod matmul;
+pub mod reduce;
+pub mod scatter;
+pub mod simd;
+pub mod softmax;
+
+pub use error::{Error, ErrorKind};
+pub use simd::Isa;
