@@ -76,6 +76,11 @@ impl InMemory {
         })
     }
 
+    pub(crate) fn reshaped(mut self, dims: Vec<usize>) -> Self {
+        self.dims = dims;
+        self
+    }
+
     /// Class: portable. The shape of one sample.
     pub fn dims(&self) -> &[usize] {
         &self.dims

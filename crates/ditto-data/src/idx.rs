@@ -52,7 +52,10 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<IdxArray, Error> {
     if bytes[0] != 0 || bytes[1] != 0 {
         return Err(err(
             ErrorKind::BadMagic,
-            format!("magic starts {:02x}{:02x}, expected 0000", bytes[0], bytes[1]),
+            format!(
+                "magic starts {:02x}{:02x}, expected 0000",
+                bytes[0], bytes[1]
+            ),
         ));
     }
     let width = match bytes[2] {
@@ -60,14 +63,22 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<IdxArray, Error> {
         0x0B => 2,
         0x0C | 0x0D => 4,
         0x0E => 8,
-        t => return Err(err(ErrorKind::BadMagic, format!("unknown type byte {t:#04x}"))),
+        t => {
+            return Err(err(
+                ErrorKind::BadMagic,
+                format!("unknown type byte {t:#04x}"),
+            ));
+        }
     };
     let rank = bytes[3] as usize;
     let header = 4 + 4 * rank;
     if bytes.len() < header {
         return Err(err(
             ErrorKind::Truncated,
-            format!("{} bytes, header of rank {rank} needs {header}", bytes.len()),
+            format!(
+                "{} bytes, header of rank {rank} needs {header}",
+                bytes.len()
+            ),
         ));
     }
     let dims: Vec<usize> = (0..rank)
@@ -85,7 +96,10 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<IdxArray, Error> {
     if payload.len() < count {
         return Err(err(
             ErrorKind::Truncated,
-            format!("payload {} bytes, dimensions {dims:?} need {count}", payload.len()),
+            format!(
+                "payload {} bytes, dimensions {dims:?} need {count}",
+                payload.len()
+            ),
         ));
     }
     if payload.len() > count {
@@ -121,6 +135,32 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<IdxArray, Error> {
 pub fn load_pair(images: &Path, labels: &Path, classes: u32) -> Result<InMemory, Error> {
     let img = read(images)?;
     let lab = read(labels)?;
+    pair(img, images, lab, labels, classes)
+}
+
+pub(crate) fn pair_from_bytes(
+    ib: &[u8],
+    images: &Path,
+    lb: &[u8],
+    labels: &Path,
+    classes: u32,
+) -> Result<InMemory, Error> {
+    pair(
+        parse(ib, images)?,
+        images,
+        parse(lb, labels)?,
+        labels,
+        classes,
+    )
+}
+
+fn pair(
+    img: IdxArray,
+    images: &Path,
+    lab: IdxArray,
+    labels: &Path,
+    classes: u32,
+) -> Result<InMemory, Error> {
     let n_img = img.dims.first().copied().unwrap_or(0);
     let n_lab = lab.dims.first().copied().unwrap_or(0);
     if n_img != n_lab || lab.dims.len() != 1 {

@@ -18,6 +18,8 @@
 //! every rank gets `ceil(n / world)` samples (the padding rule of PyTorch's
 //! `DistributedSampler`).
 
+pub mod bundled;
+pub mod csv;
 mod dataset;
 mod error;
 pub mod idx;

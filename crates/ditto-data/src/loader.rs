@@ -70,7 +70,11 @@ pub fn epoch_indices(seed: &Seed, epoch: u64, n: usize, rank: usize, world: usiz
     if n == 0 || world == 0 {
         return Vec::new();
     }
-    let mut perm = seed.derive("data").derive_index(epoch).stream().permutation(n);
+    let mut perm = seed
+        .derive("data")
+        .derive_index(epoch)
+        .stream()
+        .permutation(n);
     let total = n.div_ceil(world) * world;
     for i in 0..total - n {
         perm.push(perm[i % n]);
@@ -93,7 +97,11 @@ impl<D: Dataset + 'static> Loader<D> {
     /// [`ErrorKind::Empty`] for an empty dataset.
     pub fn new(dataset: Arc<D>, config: LoaderConfig) -> Result<Self, Error> {
         if config.batch_size == 0 {
-            return Err(Error::new(ErrorKind::InvalidConfig, None, "batch size is 0"));
+            return Err(Error::new(
+                ErrorKind::InvalidConfig,
+                None,
+                "batch size is 0",
+            ));
         }
         if config.world == 0 || config.rank >= config.world {
             return Err(Error::new(
@@ -179,12 +187,7 @@ pub struct EpochIter<'a, D: Dataset> {
     handles: Vec<JoinHandle<()>>,
 }
 
-fn make_batch<D: Dataset>(
-    dataset: &D,
-    indices: &[usize],
-    b: usize,
-    size: usize,
-) -> Batch<D::Item> {
+fn make_batch<D: Dataset>(dataset: &D, indices: &[usize], b: usize, size: usize) -> Batch<D::Item> {
     let lo = b * size;
     let hi = (lo + size).min(indices.len());
     let idx = indices[lo..hi].to_vec();
@@ -212,7 +215,10 @@ impl<D: Dataset + 'static> EpochIter<'_, D> {
             self.handles.push(std::thread::spawn(move || {
                 let mut b = start + w;
                 while b < end {
-                    if tx.send((b, make_batch(&*dataset, &indices, b, size))).is_err() {
+                    if tx
+                        .send((b, make_batch(&*dataset, &indices, b, size)))
+                        .is_err()
+                    {
                         return;
                     }
                     b += workers;
