@@ -18,13 +18,19 @@
 //! every rank gets `ceil(n / world)` samples (the padding rule of PyTorch's
 //! `DistributedSampler`).
 
+mod augment;
+mod batcher;
 pub mod bundled;
 pub mod csv;
 mod dataset;
 mod error;
 pub mod idx;
 mod loader;
+mod split;
 
+pub use augment::{Augmentation, Augmenter, Transform};
+pub use batcher::{SampleBatcher, TensorBatch};
 pub use dataset::{Dataset, InMemory, Sample};
 pub use error::{Error, ErrorKind};
 pub use loader::{Batch, EpochIter, Loader, LoaderConfig, LoaderState, epoch_indices};
+pub use split::{Subset, split};

@@ -9,6 +9,7 @@ use std::thread::JoinHandle;
 use ditto_rng::Seed;
 use serde::{Deserialize, Serialize};
 
+use crate::augment::Transform;
 use crate::dataset::Dataset;
 use crate::error::{Error, ErrorKind};
 
@@ -27,6 +28,9 @@ pub struct LoaderConfig {
     pub world: usize,
     /// Worker threads prefetching batches; 0 loads on the calling thread. Never changes output.
     pub workers: usize,
+    /// Yield batches in order (`true`, the default). `false` yields them as workers finish:
+    /// Class: non-deterministic order, for benchmarking the cost of ordering only.
+    pub ordered: bool,
 }
 
 impl LoaderConfig {
@@ -39,6 +43,7 @@ impl LoaderConfig {
             rank: 0,
             world: 1,
             workers: 0,
+            ordered: true,
         }
     }
 }
@@ -88,6 +93,7 @@ pub struct Loader<D: Dataset> {
     dataset: Arc<D>,
     config: LoaderConfig,
     state: LoaderState,
+    transform: Option<Arc<dyn Transform<D::Item>>>,
 }
 
 impl<D: Dataset + 'static> Loader<D> {
@@ -117,7 +123,15 @@ impl<D: Dataset + 'static> Loader<D> {
             dataset,
             config,
             state: LoaderState { epoch: 0, batch: 0 },
+            transform: None,
         })
+    }
+
+    /// Class: portable. Applies `transform` (e.g. an [`Augmenter`](crate::Augmenter)) to every
+    /// item, keyed by (epoch, dataset index).
+    pub fn with_transform(mut self, transform: Arc<dyn Transform<D::Item>>) -> Self {
+        self.transform = Some(transform);
+        self
     }
 
     /// Class: portable. The position of the next batch.
@@ -162,9 +176,16 @@ impl<D: Dataset + 'static> Loader<D> {
         ));
         let end = self.batches_per_epoch();
         let start = self.state.batch;
+        let job = Arc::new(Job {
+            dataset: Arc::clone(&self.dataset),
+            indices,
+            size: self.config.batch_size,
+            epoch: self.state.epoch,
+            transform: self.transform.clone(),
+        });
         let mut iter = EpochIter {
             loader: self,
-            indices,
+            job,
             next: start,
             end,
             rx: None,
@@ -179,7 +200,7 @@ impl<D: Dataset + 'static> Loader<D> {
 /// Class: portable. Iterator over an epoch's remaining batches (see [`Loader::epoch`]).
 pub struct EpochIter<'a, D: Dataset> {
     loader: &'a mut Loader<D>,
-    indices: Arc<Vec<usize>>,
+    job: Arc<Job<D>>,
     next: usize,
     end: usize,
     rx: Option<mpsc::Receiver<(usize, Batch<D::Item>)>>,
@@ -187,12 +208,29 @@ pub struct EpochIter<'a, D: Dataset> {
     handles: Vec<JoinHandle<()>>,
 }
 
-fn make_batch<D: Dataset>(dataset: &D, indices: &[usize], b: usize, size: usize) -> Batch<D::Item> {
-    let lo = b * size;
-    let hi = (lo + size).min(indices.len());
-    let idx = indices[lo..hi].to_vec();
+struct Job<D: Dataset> {
+    dataset: Arc<D>,
+    indices: Arc<Vec<usize>>,
+    size: usize,
+    epoch: u64,
+    transform: Option<Arc<dyn Transform<D::Item>>>,
+}
+
+fn make_batch<D: Dataset>(job: &Job<D>, b: usize) -> Batch<D::Item> {
+    let lo = b * job.size;
+    let hi = (lo + job.size).min(job.indices.len());
+    let idx = job.indices[lo..hi].to_vec();
     // Every index comes from a permutation of 0..len, so `get` cannot miss.
-    let items = idx.iter().filter_map(|&i| dataset.get(i)).collect();
+    let items = idx
+        .iter()
+        .filter_map(|&i| {
+            let item = job.dataset.get(i)?;
+            Some(match &job.transform {
+                Some(t) => t.apply(job.epoch, i, item),
+                None => item,
+            })
+        })
+        .collect();
     Batch {
         indices: idx,
         items,
@@ -208,17 +246,12 @@ impl<D: Dataset + 'static> EpochIter<'_, D> {
         let (tx, rx) = mpsc::sync_channel(2 * workers);
         for w in 0..workers {
             let tx = tx.clone();
-            let dataset = Arc::clone(&self.loader.dataset);
-            let indices = Arc::clone(&self.indices);
-            let size = self.loader.config.batch_size;
+            let job = Arc::clone(&self.job);
             let end = self.end;
             self.handles.push(std::thread::spawn(move || {
                 let mut b = start + w;
                 while b < end {
-                    if tx
-                        .send((b, make_batch(&*dataset, &indices, b, size)))
-                        .is_err()
-                    {
+                    if tx.send((b, make_batch(&job, b))).is_err() {
                         return;
                     }
                     b += workers;
@@ -237,13 +270,10 @@ impl<D: Dataset + 'static> Iterator for EpochIter<'_, D> {
             return None;
         }
         let b = self.next;
+        let ordered = self.loader.config.ordered;
         let batch = match &self.rx {
-            None => make_batch(
-                &*self.loader.dataset,
-                &self.indices,
-                b,
-                self.loader.config.batch_size,
-            ),
+            None => make_batch(&self.job, b),
+            Some(rx) if !ordered => rx.recv().ok()?.1,
             Some(rx) => loop {
                 if let Some(batch) = self.pending.remove(&b) {
                     break batch;

@@ -149,3 +149,103 @@ fn value_stability_digits_first_batch() {
 const GOLDEN: [usize; 16] = [
     284, 174, 501, 664, 798, 1014, 602, 1110, 343, 1048, 530, 80, 619, 990, 784, 726,
 ];
+
+#[test]
+fn augmented_batches_are_the_same_for_any_worker_count() {
+    use ditto_data::{Augmentation, Augmenter};
+    let ds = Arc::new(bundled::digits(&bundled::data_dir()).unwrap());
+    let aug = Arc::new(Augmenter::new(
+        Seed::from_u64(5),
+        8,
+        8,
+        vec![
+            Augmentation::RandomCrop { padding: 2 },
+            Augmentation::HorizontalFlip,
+            Augmentation::GaussianNoise { std: 0.1 },
+        ],
+    ));
+    let go = |workers| {
+        let mut cfg = LoaderConfig::new(Seed::from_u64(5), 64);
+        cfg.workers = workers;
+        let mut l = Loader::new(Arc::clone(&ds), cfg)
+            .unwrap()
+            .with_transform(aug.clone());
+        let mut out = Vec::new();
+        for _ in 0..2 {
+            out.extend(l.epoch());
+        }
+        bytes(&out)
+    };
+    let reference = go(0);
+    for w in [1, 2, 8] {
+        assert_eq!(go(w), reference, "workers {w}");
+    }
+    // The augmentation changed the data, and differs between epochs.
+    let plain = run(&ds, LoaderConfig::new(Seed::from_u64(5), 64), 2);
+    assert_ne!(bytes(&plain), reference);
+}
+
+/// value_stability: noise of sample 3 in epoch 1 depends only on (seed, epoch, index).
+#[test]
+fn value_stability_augmentation_key() {
+    use ditto_data::{Augmentation, Augmenter};
+    let a = Augmenter::new(
+        Seed::from_u64(0),
+        2,
+        2,
+        vec![
+            Augmentation::HorizontalFlip,
+            Augmentation::GaussianNoise { std: 1.0 },
+        ],
+    );
+    let mut x = [1.0f32, 2.0, 3.0, 4.0];
+    a.augment(1, 3, &mut x);
+    let mut y = [1.0f32, 2.0, 3.0, 4.0];
+    a.augment(1, 3, &mut y);
+    assert_eq!(x, y);
+    assert_eq!(x, [2.465973, 2.5229168, 4.662922, 4.4579377]);
+}
+
+#[test]
+fn split_is_deterministic_and_stratified() {
+    let ds = bundled::digits(&bundled::data_dir()).unwrap();
+    let s = Seed::from_u64(0);
+    let (tr, va) = ditto_data::split(&s, ds.labels(), 0.2, true);
+    assert_eq!(
+        (tr.clone(), va.clone()),
+        ditto_data::split(&s, ds.labels(), 0.2, true)
+    );
+    assert_eq!(tr.len() + va.len(), 1797);
+    let mut all: Vec<usize> = tr.iter().chain(&va).copied().collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..1797).collect::<Vec<_>>());
+    for c in 0..10 {
+        let n = ds.labels().iter().filter(|&&l| l == c).count();
+        let v = va.iter().filter(|&&i| ds.labels()[i] == c).count();
+        assert_eq!(v, (n as f64 * 0.2).round() as usize);
+    }
+    let (_, va2) = ditto_data::split(&Seed::from_u64(1), ds.labels(), 0.2, false);
+    assert_eq!(va2.len(), 359);
+    assert_ne!(va, va2);
+}
+
+#[test]
+fn batcher_builds_tensors_from_the_batch_bytes() {
+    use burn::backend::NdArray;
+    use ditto_data::SampleBatcher;
+    let ds = Arc::new(bundled::digits(&bundled::data_dir()).unwrap());
+    let mut l = Loader::new(Arc::clone(&ds), LoaderConfig::new(Seed::from_u64(0), 4)).unwrap();
+    let b = l.epoch().next().unwrap();
+    let batcher = SampleBatcher::<NdArray>::new(vec![8, 8], Default::default());
+    let t = batcher.batch::<3>(&b).unwrap();
+    assert_eq!(t.features.dims(), [4, 8, 8]);
+    let flat: Vec<f32> = t.features.into_data().to_vec().unwrap();
+    let expected: Vec<f32> = b.items.iter().flat_map(|s| s.features.clone()).collect();
+    assert_eq!(flat, expected);
+    let labels: Vec<i64> = t.labels.into_data().to_vec().unwrap();
+    assert_eq!(
+        labels,
+        b.items.iter().map(|s| s.label as i64).collect::<Vec<_>>()
+    );
+    assert!(batcher.batch::<2>(&b).is_none());
+}
