@@ -10,6 +10,8 @@
 //! * [`kernels`] (`ditto-kernels`): the [`Ditto`] backend decorator, seeded backend
 //!   randomness, ordered reductions, strict mode and the determinism audit.
 //! * [`train`] (`ditto-train`): self-describing checkpoints and provenance.
+//! * [`data`] (`ditto-data`): datasets and a loader whose batches are a pure function of
+//!   (seed, epoch, position) for any worker count, shard and resume point.
 //!
 //! The reproducibility classes used in every item's doc (`portable`, `run-to-run`,
 //! `non-deterministic`) are defined in the repository's `REPRODUCIBILITY.md`.
@@ -21,6 +23,7 @@
 //! assert!((0.0..1.0).contains(&x));
 //! ```
 
+pub use ditto_data as data;
 pub use ditto_kernels as kernels;
 pub use ditto_kernels::{Ditto, DittoConfig, Strict};
 pub use ditto_rng as rng;
