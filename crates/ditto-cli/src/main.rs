@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ditto_train::{Checkpoint, Digits, RunOptions, RunState, RunSummary, TrainConfig};
+use ditto_train::{
+    Checkpoint, Provenance, RunOptions, RunState, RunSummary, TrainConfig, TrainData,
+};
 
 /// Bit-reproducible training on Burn: same seed and config, same trained weights.
 #[derive(Parser)]
@@ -24,7 +26,7 @@ enum Command {
         /// A TOML config (missing fields take their defaults).
         #[arg(long, conflicts_with = "example", required_unless_present = "example")]
         config: Option<PathBuf>,
-        /// A bundled example: `digits-mlp`.
+        /// A bundled example: `digits-mlp` or `fashion-cnn`.
         #[arg(long)]
         example: Option<String>,
         /// Override the config's seed.
@@ -33,9 +35,13 @@ enum Command {
         /// Run directory (default: `runs/<example or config name>-seed<N>`).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Backend.
-        #[arg(long, value_enum, default_value_t = BackendArg::Ndarray)]
-        backend: BackendArg,
+        /// Override the config's backend.
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+        /// Override the config's kernel mode: `run-to-run` (the default), or `off` (plain
+        /// Burn, no decorator: the baseline).
+        #[arg(long)]
+        mode: Option<String>,
         /// CPU threads (rayon and matmul); never changes the result.
         #[arg(long)]
         threads: Option<usize>,
@@ -62,9 +68,9 @@ enum Command {
         /// CPU threads; never changes the result.
         #[arg(long)]
         threads: Option<usize>,
-        /// Backend (must match the run's for run-to-run identical results).
-        #[arg(long, value_enum, default_value_t = BackendArg::Ndarray)]
-        backend: BackendArg,
+        /// Override the run's backend (run-to-run results hold on the same backend only).
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
     },
     /// Exit 0 if two runs' traces and final weights are bitwise identical; else say where
     /// they first diverge and exit 1.
@@ -82,17 +88,29 @@ enum Command {
         /// Where to write the replay (default: `<run>-replay`).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Backend for the replay.
-        #[arg(long, value_enum, default_value_t = BackendArg::Ndarray)]
-        backend: BackendArg,
+        /// Override the backend for the replay.
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
         /// CPU threads for the replay; never changes the result.
         #[arg(long)]
         threads: Option<usize>,
     },
-    /// Print a checkpoint's state, provenance and tensors.
+    /// Print a checkpoint's config, seed, positions, random states, provenance and tensors.
     Inspect {
-        /// A checkpoint file (or a run directory: its final checkpoint).
+        /// A checkpoint file (or a run directory: its final or newest checkpoint).
         path: PathBuf,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the provenance a run would record on this machine (JSON).
+    Env {
+        /// Backend to describe.
+        #[arg(long, value_enum, default_value_t = BackendArg::Ndarray)]
+        backend: BackendArg,
+        /// CPU threads to describe.
+        #[arg(long)]
+        threads: Option<usize>,
     },
 }
 
@@ -101,6 +119,16 @@ enum BackendArg {
     Ndarray,
     #[cfg(feature = "wgpu")]
     Wgpu,
+}
+
+impl BackendArg {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Ndarray => "ndarray",
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu => "wgpu",
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -122,6 +150,7 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             seed,
             out,
             backend,
+            mode,
             threads,
             workers,
             max_steps,
@@ -153,6 +182,12 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             if let Some(m) = max_steps {
                 cfg.max_steps = Some(m);
             }
+            if let Some(b) = backend {
+                cfg.backend = b.name().into();
+            }
+            if let Some(m) = mode {
+                cfg.mode = m;
+            }
             cfg.validate()?;
             if print_config {
                 print!("{}", cfg.to_toml());
@@ -160,7 +195,7 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
             set_threads(threads)?;
             let out = out.unwrap_or_else(|| PathBuf::from(format!("runs/{name}-seed{}", cfg.seed)));
-            let summary = train(&cfg, None, &out, backend, stop_at)?;
+            let summary = train(&cfg, None, &out, stop_at)?;
             report(&summary, &out);
             Ok(ExitCode::SUCCESS)
         }
@@ -177,7 +212,11 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 format!("{}: not a ditto trainer checkpoint: {e}", ck_path.display())
             })?;
             eprintln!("resuming {} at step {}", ck_path.display(), state.step);
-            let summary = train(&state.config, Some(&ck), &out, backend, max_steps)?;
+            let mut cfg = state.config;
+            if let Some(b) = backend {
+                cfg.backend = b.name().into();
+            }
+            let summary = train(&cfg, Some(&ck), &out, max_steps)?;
             report(&summary, &out);
             Ok(ExitCode::SUCCESS)
         }
@@ -195,7 +234,10 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             set_threads(threads)?;
             let text = std::fs::read_to_string(run.join("config.toml"))
                 .map_err(|e| format!("{}: not a run directory: {e}", run.display()))?;
-            let cfg = TrainConfig::from_toml(&text)?;
+            let mut cfg = TrainConfig::from_toml(&text)?;
+            if let Some(b) = backend {
+                cfg.backend = b.name().into();
+            }
             let out = out.unwrap_or_else(|| {
                 let mut name = run.as_os_str().to_owned();
                 name.push("-replay");
@@ -206,7 +248,7 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                     format!("{} already holds a run; pass another --out", out.display()).into(),
                 );
             }
-            let summary = train(&cfg, None, &out, backend, None)?;
+            let summary = train(&cfg, None, &out, None)?;
             report(&summary, &out);
             Ok(if verify::verify(&run, &out)? {
                 ExitCode::SUCCESS
@@ -214,15 +256,59 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 ExitCode::from(1)
             })
         }
-        Command::Inspect { path } => {
+        Command::Inspect { path, json } => {
             let file = if path.is_dir() {
-                path.join("final.safetensors")
+                let fin = path.join("final.safetensors");
+                if fin.is_file() { fin } else { locate(&path)?.0 }
             } else {
                 path
             };
             let ck = Checkpoint::read(&file)?;
+            let tensors: serde_json::Map<String, serde_json::Value> = ck
+                .tensors
+                .iter()
+                .map(|(name, t)| {
+                    (
+                        name.clone(),
+                        serde_json::json!({
+                            "dtype": format!("{:?}", t.dtype),
+                            "shape": t.shape,
+                            "blake3": t.blake3(),
+                        }),
+                    )
+                })
+                .collect();
+            if json {
+                let doc = serde_json::json!({
+                    "checkpoint": file.display().to_string(),
+                    "state": ck.state,
+                    "provenance": ck.provenance,
+                    "tensors": tensors,
+                });
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let st = &ck.state;
             println!("checkpoint: {}", file.display());
-            println!("state: {}", serde_json::to_string_pretty(&ck.state)?);
+            println!(
+                "step {}  next batch: epoch {} batch {}",
+                st["step"], st["epoch"], st["batch"]
+            );
+            println!(
+                "seed {}  mode {}  backend {}",
+                st["config"]["seed"], st["config"]["mode"], st["config"]["backend"]
+            );
+            println!("fingerprint: {}", st["fingerprint"].as_str().unwrap_or("?"));
+            println!(
+                "decorator random state: {}",
+                serde_json::to_string(&st["backend_rng"])?
+            );
+            if let Ok(cfg) = serde_json::from_value::<TrainConfig>(st["config"].clone()) {
+                println!("config:");
+                for line in cfg.to_toml().lines() {
+                    println!("  {line}");
+                }
+            }
             println!(
                 "provenance: {}",
                 serde_json::to_string_pretty(&ck.provenance)?
@@ -238,6 +324,23 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Env { backend, threads } => {
+            set_threads(threads)?;
+            let (name, device) = match backend {
+                BackendArg::Ndarray => (
+                    "ditto<ndarray>".to_string(),
+                    format!("{:?}", burn::backend::ndarray::NdArrayDevice::default()),
+                ),
+                #[cfg(feature = "wgpu")]
+                BackendArg::Wgpu => (
+                    "ditto<wgpu>".to_string(),
+                    format!("{:?}", burn::backend::wgpu::WgpuDevice::default()),
+                ),
+            };
+            let p = Provenance::collect(&name, &device);
+            println!("{}", serde_json::to_string_pretty(&p)?);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -245,24 +348,15 @@ fn train(
     cfg: &TrainConfig,
     resume: Option<&Checkpoint>,
     out: &Path,
-    backend: BackendArg,
     stop_at: Option<usize>,
 ) -> Result<RunSummary, Box<dyn std::error::Error>> {
-    let data = match cfg.data.name.as_str() {
-        "digits" => Digits::new(cfg.seed, cfg.data.test_fraction, cfg.batch_size)?,
-        other => {
-            return Err(format!(
-                "data set {other:?} is not available in this build (only `digits`)"
-            )
-            .into());
-        }
-    };
+    let data = TrainData::bundled(cfg)?;
     let opts = RunOptions {
         stop_at,
         verbose: true,
     };
-    Ok(match backend {
-        BackendArg::Ndarray => ditto_train::train::<burn::backend::NdArray>(
+    Ok(match cfg.backend.as_str() {
+        "ndarray" => ditto_train::train::<burn::backend::NdArray>(
             &data,
             cfg,
             resume,
@@ -271,7 +365,7 @@ fn train(
             &opts,
         )?,
         #[cfg(feature = "wgpu")]
-        BackendArg::Wgpu => ditto_train::train::<burn::backend::Wgpu>(
+        "wgpu" => ditto_train::train::<burn::backend::Wgpu>(
             &data,
             cfg,
             resume,
@@ -279,6 +373,9 @@ fn train(
             &Default::default(),
             &opts,
         )?,
+        other => {
+            return Err(format!("backend {other:?} is not available in this build").into());
+        }
     })
 }
 

@@ -64,6 +64,7 @@ fn identical_across_runs_threads_workers_and_resume() {
     assert_eq!(train(&p("b"), &[]), a, "two runs");
     assert_eq!(train(&p("t1"), &["--threads", "1"]), a, "--threads 1");
     assert_eq!(train(&p("t2"), &["--threads", "2"]), a, "--threads 2");
+    assert_eq!(train(&p("w0"), &["--workers", "0"]), a, "--workers 0");
     assert_eq!(train(&p("w4"), &["--workers", "4"]), a, "--workers 4");
     // Stopped mid-epoch (step 111 = 2 * 44 + 23) and resumed in a new process.
     train(&p("r"), &["--stop-at", "111"]);
@@ -73,7 +74,7 @@ fn identical_across_runs_threads_workers_and_resume() {
         a,
         "resumed"
     );
-    for other in ["b", "t1", "t2", "w4", "r"] {
+    for other in ["b", "t1", "t2", "w0", "w4", "r"] {
         assert_eq!(model_tensors(&p(other)), model_tensors(&p("a")), "{other}");
         let v = ok(&[
             "verify",
@@ -215,6 +216,9 @@ fn bad_input_gives_clear_errors() {
     let out = ditto(&["train", "--config", cfg.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("batch_size"));
+    let out = ditto(&["train", "--example", "digits-mlp", "--mode", "fast"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mode"));
     let printed = ok(&[
         "train",
         "--example",
@@ -227,4 +231,76 @@ fn bad_input_gives_clear_errors() {
         printed.contains("seed = 9") && printed.contains("[optimizer]"),
         "{printed}"
     );
+}
+
+/// The CNN example: augmentation (crop, flip) runs in the loader's workers, keyed by sample,
+/// so threads, workers and a mid-epoch stop + resume all give the same bits.
+#[test]
+fn fashion_cnn_identical_across_threads_workers_and_resume() {
+    let t = tempfile::tempdir().unwrap();
+    let p = |n: &str| t.path().join(n);
+    let run = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["train", "--example", "fashion-cnn", "--max-steps", "24"];
+        args.extend_from_slice(&["--out", dir.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        fingerprint(&ok(&args))
+    };
+    let a = run(&p("a"), &[]);
+    assert_eq!(
+        run(&p("t1w3"), &["--threads", "1", "--workers", "3"]),
+        a,
+        "--threads 1 --workers 3"
+    );
+    run(&p("r"), &["--stop-at", "10", "--workers", "2"]);
+    assert_eq!(
+        fingerprint(&ok(&["resume", p("r").to_str().unwrap()])),
+        a,
+        "resumed"
+    );
+    for other in ["t1w3", "r"] {
+        assert_eq!(model_tensors(&p(other)), model_tensors(&p("a")), "{other}");
+    }
+    // The run directory holds the report and its plot.
+    let report = std::fs::read_to_string(p("a").join("report.md")).unwrap();
+    assert!(
+        report.contains(&a) && report.contains("curves.svg"),
+        "{report}"
+    );
+    let svg = std::fs::read_to_string(p("a").join("curves.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("training loss"));
+    // inspect --json gives the embedded config, positions and provenance.
+    let doc: serde_json::Value =
+        serde_json::from_str(&ok(&["inspect", p("a").to_str().unwrap(), "--json"])).unwrap();
+    assert_eq!(doc["state"]["config"]["model"]["kind"], "cnn");
+    assert_eq!(doc["state"]["step"], 24);
+    assert_eq!(doc["state"]["batch"], 24);
+    assert!(doc["provenance"]["rustc_version"].is_string());
+    assert!(doc["tensors"]["model.convs.0.weight"]["blake3"].is_string());
+}
+
+#[test]
+fn off_mode_runs_plain_burn_and_env_prints_provenance() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("off");
+    ok(&[
+        "train",
+        "--example",
+        "digits-mlp",
+        "--mode",
+        "off",
+        "--max-steps",
+        "20",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let cfg = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(cfg.contains("mode = \"off\""), "{cfg}");
+    let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("autodiff<ndarray") && !manifest.contains("ditto<"),
+        "{manifest}"
+    );
+    let env: serde_json::Value = serde_json::from_str(&ok(&["env"])).unwrap();
+    assert!(env["rustc_version"].as_str().unwrap().starts_with("rustc"));
+    assert!(env["threads"].as_u64().unwrap() >= 1);
 }

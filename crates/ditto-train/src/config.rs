@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
+use ditto_kernels::Strict;
 
 /// Class: portable (a run's bits are a function of its resolved config and seed). Everything
 /// that decides a training run. Every field has a default; `ditto train --print-config` shows
@@ -12,6 +13,15 @@ use crate::error::{Error, ErrorKind};
 pub struct TrainConfig {
     /// The run's root seed: every random draw derives from it.
     pub seed: u64,
+    /// Kernel mode: `run-to-run` (ditto's decorator over the backend's kernels), `canonical`
+    /// (ditto's canonical kernels where they exist) or `off` (the plain Burn backend without
+    /// the decorator: the baseline, whose dropout comes from Burn's unsaveable global RNG, so
+    /// its resume is not exact).
+    pub mode: String,
+    /// Backend: `ndarray` or `wgpu`.
+    pub backend: String,
+    /// Strict mode: what the decorator does with an op it cannot make reproducible.
+    pub strict: Strict,
     /// The data set.
     pub data: DataConfig,
     /// The model.
@@ -46,15 +56,38 @@ pub struct DataConfig {
     pub name: String,
     /// Fraction of the data held out for testing (digits; Fashion has its own test split).
     pub test_fraction: f64,
+    /// Hold out `test_fraction` of each class (`true`) or of the whole set.
+    pub stratified: bool,
+    /// Training-time augmentation, keyed by (seed, epoch, sample).
+    pub augment: AugmentConfig,
+}
+
+/// Class: portable. Image augmentations applied to training samples, in this order: crop,
+/// flip, noise (see `ditto_data::Augmenter`). All off by default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AugmentConfig {
+    /// Random crop after zero-padding by this many pixels (0: off).
+    pub crop_padding: usize,
+    /// Random horizontal flip.
+    pub flip: bool,
+    /// Gaussian noise of this standard deviation, in raw pixel units (0: off).
+    pub noise_std: f32,
 }
 
 /// Class: portable. The bundled model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelConfig {
+    /// `mlp` ([`crate::Mlp`]) or `cnn` ([`crate::Cnn`]).
+    pub kind: String,
     /// Hidden layer widths of the MLP.
     pub hidden: Vec<usize>,
-    /// Dropout probability after each hidden layer.
+    /// Output channels of the CNN's convolution blocks.
+    pub channels: Vec<usize>,
+    /// Width of the CNN's dense layer.
+    pub dense: usize,
+    /// Dropout probability after each hidden layer (and, in the CNN, after flattening).
     pub dropout: f64,
 }
 
@@ -84,10 +117,19 @@ pub struct ScheduleConfig {
     pub final_fraction: f64,
 }
 
+/// Class: not applicable. The values of [`TrainConfig::mode`].
+pub const MODES: [&str; 2] = ["run-to-run", "off"];
+
+/// Class: not applicable. The values of [`TrainConfig::backend`].
+pub const BACKENDS: [&str; 2] = ["ndarray", "wgpu"];
+
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
             seed: 0,
+            mode: "run-to-run".into(),
+            backend: "ndarray".into(),
+            strict: Strict::Error,
             data: DataConfig::default(),
             model: ModelConfig::default(),
             optimizer: OptimizerConfig::default(),
@@ -109,6 +151,8 @@ impl Default for DataConfig {
         Self {
             name: "digits".into(),
             test_fraction: 0.2,
+            stratified: true,
+            augment: AugmentConfig::default(),
         }
     }
 }
@@ -116,7 +160,10 @@ impl Default for DataConfig {
 impl Default for ModelConfig {
     fn default() -> Self {
         Self {
-            hidden: vec![64],
+            kind: "mlp".into(),
+            hidden: vec![128],
+            channels: vec![8, 16],
+            dense: 64,
             dropout: 0.1,
         }
     }
@@ -166,6 +213,33 @@ impl TrainConfig {
                 format!("config `{field}`: {why}"),
             ))
         };
+        if !MODES.contains(&self.mode.as_str()) {
+            return bad(
+                "mode",
+                format!("{:?} is not one of {}", self.mode, MODES.join(", ")),
+            );
+        }
+        if !BACKENDS.contains(&self.backend.as_str()) {
+            return bad(
+                "backend",
+                format!("{:?} is not one of {}", self.backend, BACKENDS.join(", ")),
+            );
+        }
+        if !["mlp", "cnn"].contains(&self.model.kind.as_str()) {
+            return bad(
+                "model.kind",
+                format!("{:?} is not `mlp` or `cnn`", self.model.kind),
+            );
+        }
+        if self.model.kind == "cnn" && (self.model.channels.contains(&0) || self.model.dense == 0) {
+            return bad("model", "a CNN layer of width 0".into());
+        }
+        if !(self.data.augment.noise_std >= 0.0 && self.data.augment.noise_std.is_finite()) {
+            return bad(
+                "data.augment.noise_std",
+                format!("{} is not a finite value >= 0", self.data.augment.noise_std),
+            );
+        }
         if !["digits", "fashion"].contains(&self.data.name.as_str()) {
             return bad(
                 "data.name",
@@ -245,6 +319,10 @@ mod tests {
             ("[optimizer]\nkind = \"lion\"", "optimizer.kind"),
             ("[model]\ndropout = 1.5", "model.dropout"),
             ("sed = 1", "sed"),
+            ("mode = \"fast\"", "mode"),
+            ("backend = \"cuda\"", "backend"),
+            ("[model]\nkind = \"rnn\"", "model.kind"),
+            ("[data.augment]\nnoise_std = -1.0", "noise_std"),
         ] {
             let e = TrainConfig::from_toml(text).unwrap_err();
             assert!(e.to_string().contains(field), "{text}: {e}");

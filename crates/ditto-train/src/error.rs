@@ -27,8 +27,10 @@ pub enum ErrorKind {
     Corrupted,
     /// The checkpoint's format version is newer than this ditto understands.
     Version,
-    /// A value is malformed (metadata JSON, a tensor's dtype or shape).
+    /// A value is malformed (metadata JSON, a tensor's dtype or shape, a config field).
     Invalid,
+    /// A data set could not be read (missing, truncated, corrupt or failing its checksum).
+    Data,
 }
 
 impl Error {
@@ -70,6 +72,7 @@ impl fmt::Display for Error {
             ErrorKind::Corrupted => "corrupted tensor data",
             ErrorKind::Version => "unsupported format version",
             ErrorKind::Invalid => "invalid value",
+            ErrorKind::Data => "data set error",
         };
         match &self.path {
             Some(p) => write!(f, "{}: {what}: {}", p.display(), self.detail),

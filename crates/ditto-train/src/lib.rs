@@ -11,22 +11,26 @@
 
 mod checkpoint;
 mod config;
-mod digits;
+mod data;
 mod error;
 mod model;
 mod params;
+mod progress;
 mod provenance;
+mod report;
 mod schedule;
-mod source;
 mod trainer;
 
 pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION, write_atomic};
-pub use config::{DataConfig, ModelConfig, OptimizerConfig, ScheduleConfig, TrainConfig};
-pub use digits::Digits;
+pub use config::{
+    AugmentConfig, BACKENDS, DataConfig, MODES, ModelConfig, OptimizerConfig, ScheduleConfig,
+    TrainConfig,
+};
+pub use data::{Batch, TrainData};
 pub use error::{Error, ErrorKind};
-pub use model::{Mlp, TrainModel};
+pub use model::{Cnn, Mlp, TrainModel};
 pub use params::{ParamValues, fingerprint, read_params, write_params};
 pub use provenance::{BURN_VERSION, Provenance};
+pub use report::write_report;
 pub use schedule::learning_rate;
-pub use source::{Batch, DataSource};
-pub use trainer::{RunOptions, RunState, RunSummary, TrainBackend, train};
+pub use trainer::{RunOptions, RunState, RunSummary, TrainBackend, train, train_model};

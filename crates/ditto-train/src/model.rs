@@ -1,13 +1,21 @@
-//! The model interface the trainer drives, and the bundled MLP.
+//! The model interface the trainer drives, and the two bundled models.
 
 use burn::module::Module;
-use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, Relu};
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d, Relu};
 use burn::tensor::{Tensor, backend::Backend};
 
 /// Class: not applicable (an interface). A model the trainer can drive: any Burn `Module`
-/// mapping a `[batch, features]` tensor to `[batch, classes]` logits.
+/// mapping a `[batch, features]` tensor (each sample flattened row-major) to
+/// `[batch, classes]` logits. A model over images reshapes inside `forward` (see [`Cnn`]).
+///
+/// The trainer re-initialises every parameter from the run's seed with
+/// `ditto_rng::reinit(model, root.derive("init"), &BurnDefaults)` before training, so
+/// whatever Burn's initialisers drew when the model was built is discarded; the parameters
+/// must be of kinds [`ditto_rng::BurnDefaults`] knows (Linear, Conv, norms, Embedding).
 pub trait TrainModel<B: Backend>: Module<B> {
-    /// Logits in training mode (dropout active under `Autodiff`).
+    /// Class: as the model's ops. Logits; dropout is active when `B` is an autodiff backend.
     fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2>;
 }
 
@@ -55,5 +63,84 @@ impl<B: Backend> TrainModel<B> for Mlp<B> {
             }
         }
         h
+    }
+}
+
+/// Class: portable (initialised by `ditto_rng::reinit`). A small convolutional network for
+/// one-channel `height x width` images: per entry of `channels`, a 3x3 convolution (padding
+/// 1), ReLU and 2x2 max-pooling; then flatten, dropout, a dense ReLU layer, dropout and the
+/// classifier. Parameter paths: `convs.<i>.weight|bias`, `dense.weight|bias`,
+/// `head.weight|bias`.
+#[derive(Module, Debug)]
+pub struct Cnn<B: Backend> {
+    convs: Vec<Conv2d<B>>,
+    pool: MaxPool2d,
+    dense: Linear<B>,
+    head: Linear<B>,
+    dropout: Dropout,
+    act: Relu,
+    height: usize,
+    width: usize,
+}
+
+impl<B: Backend> Cnn<B> {
+    /// Class: portable. The network for `height x width` images; each pooling halves the
+    /// sides (rounding down), so they must stay at least 1.
+    pub fn new(
+        height: usize,
+        width: usize,
+        channels: &[usize],
+        dense: usize,
+        classes: usize,
+        dropout: f64,
+        device: &B::Device,
+    ) -> Self {
+        let mut c_in = 1;
+        let (mut h, mut w) = (height, width);
+        let mut convs = Vec::with_capacity(channels.len());
+        for &c in channels {
+            convs.push(
+                Conv2dConfig::new([c_in, c], [3, 3])
+                    .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                    .init(device),
+            );
+            c_in = c;
+            (h, w) = (h / 2, w / 2);
+        }
+        Self {
+            convs,
+            pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
+            dense: LinearConfig::new(c_in * h * w, dense).init(device),
+            head: LinearConfig::new(dense, classes).init(device),
+            dropout: DropoutConfig::new(dropout).init(),
+            act: Relu::new(),
+            height,
+            width,
+        }
+    }
+
+    /// Class: portable. Features of the flattened image after the convolutions, or `None` when
+    /// a pooling would shrink a side to 0.
+    pub fn flat_features(height: usize, width: usize, channels: &[usize]) -> Option<usize> {
+        let (mut h, mut w) = (height, width);
+        for _ in channels {
+            (h, w) = (h / 2, w / 2);
+        }
+        (h > 0 && w > 0).then(|| channels.last().copied().unwrap_or(1) * h * w)
+    }
+}
+
+impl<B: Backend> TrainModel<B> for Cnn<B> {
+    fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        let [batch, _] = x.dims();
+        let mut h: Tensor<B, 4> = x.reshape([batch, 1, self.height, self.width]);
+        for conv in &self.convs {
+            h = self.pool.forward(self.act.forward(conv.forward(h)));
+        }
+        let flat: Tensor<B, 2> = self.dropout.forward(h.flatten(1, 3));
+        let hidden = self
+            .dropout
+            .forward(self.act.forward(self.dense.forward(flat)));
+        self.head.forward(hidden)
     }
 }

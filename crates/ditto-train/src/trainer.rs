@@ -17,20 +17,22 @@ use burn::optim::{
     AdamConfig, AdamWConfig, GradientsParams, Optimizer, SgdConfig, SimpleOptimizer,
 };
 use burn::record::{BinBytesRecorder, FullPrecisionSettings, Recorder};
-use burn::tensor::backend::Backend;
+use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Int, Tensor, TensorData};
-use ditto_kernels::{Ditto, Inner, RngState};
+use ditto_data::LoaderState;
+use ditto_kernels::{Ditto, DittoConfig, Inner, RngState};
 use ditto_rng::{BurnDefaults, Seed, reinit};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{Checkpoint, TensorEntry};
 use crate::config::TrainConfig;
+use crate::data::{Batch, TrainData};
 use crate::error::{Error, ErrorKind};
-use crate::model::{Mlp, TrainModel};
+use crate::model::{Cnn, Mlp, TrainModel};
 use crate::params::{ParamValues, fingerprint, param_ids, read_params, write_params};
+use crate::progress::Progress;
 use crate::provenance::Provenance;
 use crate::schedule::learning_rate;
-use crate::source::{Batch, DataSource};
 
 /// Class: portable. Where a run stands: the state document stored in every checkpoint.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -70,17 +72,22 @@ pub struct RunOptions {
     /// Stop (after checkpointing) at this step even if the config says more: for tests and
     /// for `--max-steps` on resume.
     pub stop_at: Option<usize>,
-    /// Print progress lines to stderr.
+    /// Report progress on stderr: a progress bar on a terminal, plain lines otherwise.
     pub verbose: bool,
 }
 
 /// The type the trainer runs: Burn's autodiff over ditto's decorator.
 pub type TrainBackend<I> = Autodiff<Ditto<I>>;
 
-/// Class: run-to-run (portable parts: init, data order, dropout). Trains from scratch, or from
-/// `resume`, writing the run directory `out` (see the crate docs for its layout).
+/// Class: run-to-run (portable parts: init, data order, augmentation, dropout; `canonical`
+/// mode: see `ditto_kernels`; `off` mode: Burn's own guarantees only). Trains the bundled
+/// model `config.model` on `data`, from scratch or from `resume`, on backend `I`, writing
+/// the run directory `out` (see the crate docs for its layout).
+///
+/// `config.mode` picks `Autodiff<Ditto<I>>` (`run-to-run`) or the plain `Autodiff<I>`
+/// (`off`); `config.backend` is recorded but the caller chooses `I`.
 pub fn train<I: Inner>(
-    data: &dyn DataSource,
+    data: &TrainData,
     config: &TrainConfig,
     resume: Option<&Checkpoint>,
     out: &Path,
@@ -88,102 +95,231 @@ pub fn train<I: Inner>(
     opts: &RunOptions,
 ) -> Result<RunSummary, Error> {
     config.validate()?;
-    let total_steps = total_steps(config, data);
-    match config.optimizer.kind.as_str() {
-        "sgd" => {
-            let mut c = SgdConfig::new();
-            if config.optimizer.momentum > 0.0 {
-                c = c.with_momentum(Some(
-                    MomentumConfig::new().with_momentum(config.optimizer.momentum),
+    let m = &config.model;
+    let cnn_dims = match (m.kind.as_str(), data.dims()) {
+        ("cnn", &[h, w]) => {
+            if Cnn::<I>::flat_features(h, w, &m.channels).is_none() {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    None,
+                    format!(
+                        "config `model.channels`: {} poolings shrink {h}x{w} images to nothing",
+                        m.channels.len()
+                    ),
                 ));
             }
-            if config.optimizer.weight_decay > 0.0 {
-                c = c
-                    .with_weight_decay(Some(WeightDecayConfig::new(config.optimizer.weight_decay)));
+            Some((h, w))
+        }
+        ("cnn", dims) => {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                format!("config `model.kind`: a CNN needs 2-D images, samples are {dims:?}"),
+            ));
+        }
+        _ => None,
+    };
+    macro_rules! go {
+        ($b:ty, $hooks:expr) => {{
+            let hooks = $hooks;
+            match cnn_dims {
+                Some((h, w)) => {
+                    let model = Cnn::<$b>::new(
+                        h,
+                        w,
+                        &m.channels,
+                        m.dense,
+                        data.classes(),
+                        m.dropout,
+                        device,
+                    );
+                    with_optimizer::<$b, _>(model, data, config, resume, out, device, opts, &hooks)
+                }
+                None => {
+                    let model = Mlp::<$b>::new(
+                        data.features(),
+                        &m.hidden,
+                        data.classes(),
+                        m.dropout,
+                        device,
+                    );
+                    with_optimizer::<$b, _>(model, data, config, resume, out, device, opts, &hooks)
+                }
             }
-            let c = c.with_gradient_clipping(clip(config));
-            run::<I, _>(
-                data,
-                config,
-                resume,
-                out,
-                device,
-                opts,
-                c.init(),
-                total_steps,
-            )
-        }
-        "adamw" => {
-            let c = AdamWConfig::new()
-                .with_weight_decay(config.optimizer.weight_decay)
-                .with_grad_clipping(clip(config));
-            run::<I, _>(
-                data,
-                config,
-                resume,
-                out,
-                device,
-                opts,
-                c.init(),
-                total_steps,
-            )
-        }
-        _ => {
-            let mut c = AdamConfig::new().with_grad_clipping(clip(config));
-            if config.optimizer.weight_decay > 0.0 {
-                c = c
-                    .with_weight_decay(Some(WeightDecayConfig::new(config.optimizer.weight_decay)));
-            }
-            run::<I, _>(
-                data,
-                config,
-                resume,
-                out,
-                device,
-                opts,
-                c.init(),
-                total_steps,
-            )
-        }
+        }};
+    }
+    if config.mode == "off" {
+        go!(Autodiff<I>, plain_hooks::<I>())
+    } else {
+        Ditto::<I>::configure(
+            device,
+            DittoConfig {
+                strict: config.strict,
+                ..Default::default()
+            },
+        );
+        go!(TrainBackend<I>, ditto_hooks::<I>())
     }
 }
 
-fn clip(config: &TrainConfig) -> Option<GradientClippingConfig> {
-    config.grad_clip_norm.map(GradientClippingConfig::Norm)
-}
-
-fn total_steps(config: &TrainConfig, data: &dyn DataSource) -> usize {
-    let by_epochs = config.epochs * data.batches_per_epoch();
-    config
-        .max_steps
-        .map_or(by_epochs, |m| m.min(by_epochs.max(m)))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn run<I: Inner, X>(
-    data: &dyn DataSource,
+/// Class: run-to-run (as [`train`]). Trains a model of your own on `Autodiff<Ditto<I>>`:
+/// `model` is built by the caller (any [`TrainModel`] whose parameters
+/// [`ditto_rng::BurnDefaults`] can initialise; the trainer re-initialises them from the seed),
+/// everything else is as [`train`], including exact resume (the model must be built the same
+/// way again). `config.model` is ignored (only recorded).
+pub fn train_model<I: Inner, M>(
+    model: M,
+    data: &TrainData,
     config: &TrainConfig,
     resume: Option<&Checkpoint>,
     out: &Path,
     device: &I::Device,
     opts: &RunOptions,
-    mut optim: OptimizerAdaptor<X, Mlp<TrainBackend<I>>, TrainBackend<I>>,
-    total_steps: usize,
 ) -> Result<RunSummary, Error>
 where
-    X: SimpleOptimizer<Ditto<I>>,
+    M: TrainModel<TrainBackend<I>> + AutodiffModule<TrainBackend<I>>,
+    M::InnerModule: TrainModel<Ditto<I>>,
 {
-    type B<I> = TrainBackend<I>;
+    config.validate()?;
+    Ditto::<I>::configure(
+        device,
+        DittoConfig {
+            strict: config.strict,
+            ..Default::default()
+        },
+    );
+    with_optimizer::<TrainBackend<I>, M>(
+        model,
+        data,
+        config,
+        resume,
+        out,
+        device,
+        opts,
+        &ditto_hooks::<I>(),
+    )
+}
+
+/// How the loop reads and installs the backend's random state (dropout).
+struct Hooks<D> {
+    get: fn(&D) -> Option<RngState>,
+    set: fn(&D, RngState),
+}
+
+fn ditto_hooks<I: Inner>() -> Hooks<I::Device> {
+    Hooks {
+        get: Ditto::<I>::rng_state,
+        set: Ditto::<I>::set_rng_state,
+    }
+}
+
+/// `off` mode: Burn's global RNG cannot be read back; installing a state reseeds it from the
+/// state (so a resumed run is seeded, but not identical to the uninterrupted one).
+fn plain_hooks<I: Inner>() -> Hooks<I::Device> {
+    Hooks {
+        get: |_| None,
+        set: |device, state| {
+            let s = state.seed.derive_index(state.calls).stream().next_u64();
+            <I as Backend>::seed(device, s);
+        },
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn with_optimizer<B, M>(
+    model: M,
+    data: &TrainData,
+    config: &TrainConfig,
+    resume: Option<&Checkpoint>,
+    out: &Path,
+    device: &B::Device,
+    opts: &RunOptions,
+    hooks: &Hooks<B::Device>,
+) -> Result<RunSummary, Error>
+where
+    B: AutodiffBackend,
+    M: TrainModel<B> + AutodiffModule<B>,
+    M::InnerModule: TrainModel<B::InnerBackend>,
+{
+    let clip = config.grad_clip_norm.map(GradientClippingConfig::Norm);
+    let o = &config.optimizer;
+    let decay = (o.weight_decay > 0.0).then(|| WeightDecayConfig::new(o.weight_decay));
+    match o.kind.as_str() {
+        "sgd" => {
+            let momentum =
+                (o.momentum > 0.0).then(|| MomentumConfig::new().with_momentum(o.momentum));
+            let c = SgdConfig::new()
+                .with_momentum(momentum)
+                .with_weight_decay(decay)
+                .with_gradient_clipping(clip);
+            run(
+                model,
+                c.init(),
+                data,
+                config,
+                resume,
+                out,
+                device,
+                opts,
+                hooks,
+            )
+        }
+        "adamw" => {
+            let c = AdamWConfig::new()
+                .with_weight_decay(o.weight_decay)
+                .with_grad_clipping(clip);
+            run(
+                model,
+                c.init(),
+                data,
+                config,
+                resume,
+                out,
+                device,
+                opts,
+                hooks,
+            )
+        }
+        _ => {
+            let c = AdamConfig::new()
+                .with_grad_clipping(clip)
+                .with_weight_decay(decay);
+            run(
+                model,
+                c.init(),
+                data,
+                config,
+                resume,
+                out,
+                device,
+                opts,
+                hooks,
+            )
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run<B, M, X>(
+    model: M,
+    mut optim: OptimizerAdaptor<X, M, B>,
+    data: &TrainData,
+    config: &TrainConfig,
+    resume: Option<&Checkpoint>,
+    out: &Path,
+    device: &B::Device,
+    opts: &RunOptions,
+    hooks: &Hooks<B::Device>,
+) -> Result<RunSummary, Error>
+where
+    B: AutodiffBackend,
+    M: TrainModel<B> + AutodiffModule<B>,
+    M::InnerModule: TrainModel<B::InnerBackend>,
+    X: SimpleOptimizer<B::InnerBackend>,
+{
     let root = Seed::from_u64(config.seed);
     fs::create_dir_all(out.join("checkpoints"))
         .map_err(|e| Error::io(out, "creating run directory", e))?;
-    let model = Mlp::<B<I>>::new(
-        data.features(),
-        &config.model.hidden,
-        data.classes(),
-        config.model.dropout,
-        device,
-    );
     let mut model = reinit(model, &root.derive("init"), &BurnDefaults).map_err(|(_, e)| {
         Error::new(
             ErrorKind::Invalid,
@@ -191,6 +327,9 @@ where
             format!("initialising the model: {e}"),
         )
     })?;
+    let mut loader = data.loader(config)?;
+    let per_epoch = loader.batches_per_epoch();
+    let total_steps = config.max_steps.unwrap_or(config.epochs * per_epoch);
     let recorder = BinBytesRecorder::<FullPrecisionSettings>::default();
     let (mut step, mut epoch, mut batch) = (0usize, 0u64, 0usize);
     let mut rng = RngState::new(root.derive("backend"));
@@ -217,7 +356,7 @@ where
         for (path, id) in param_ids(&model) {
             if let Some(blob) = ck.tensors.get(&format!("optimizer.{path}")) {
                 let r =
-                    Recorder::<B<I>>::load(&recorder, blob.bytes.clone(), device).map_err(|e| {
+                    Recorder::<B>::load(&recorder, blob.bytes.clone(), device).map_err(|e| {
                         Error::new(
                             ErrorKind::Invalid,
                             None,
@@ -237,11 +376,10 @@ where
             ));
         }
     }
-    Ditto::<I>::set_rng_state(device, rng);
+    (hooks.set)(device, rng);
 
     write_text(&out.join("config.toml"), &config.to_toml())?;
-    let manifest =
-        Provenance::collect(&<Ditto<I> as Backend>::name(device), &format!("{device:?}"));
+    let manifest = Provenance::collect(&B::name(device), &format!("{device:?}"));
     write_text(
         &out.join("manifest.json"),
         &serde_json::to_string_pretty(&manifest).unwrap_or_default(),
@@ -251,95 +389,119 @@ where
 
     let loss_fn = CrossEntropyLossConfig::new().init(device);
     let stop = opts.stop_at.map_or(total_steps, |s| s.min(total_steps));
-    let per_epoch = data.batches_per_epoch();
+    let mut progress = Progress::new(opts.verbose, step, stop);
     let started = Instant::now();
     while step < stop {
-        let b = data.train_batch(epoch, batch);
-        let (x, y) = tensors::<B<I>>(&b, data.features(), device);
-        let logits = model.forward(x);
-        let loss = loss_fn.forward(logits, y);
-        let loss_value: f32 = loss
-            .clone()
-            .into_data()
-            .convert::<f32>()
-            .to_vec::<f32>()
-            .unwrap_or_default()[0];
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        let lr = learning_rate(&config.schedule, config.optimizer.lr, step, total_steps);
-        model = optim.step(lr, model, grads);
-        step += 1;
-        batch += 1;
-        if batch == per_epoch {
-            batch = 0;
-            epoch += 1;
+        if batch >= per_epoch {
+            (epoch, batch) = (epoch + 1, 0);
         }
-        let params = read_params(&model);
-        let fp = fingerprint(&params);
-        trace.line(
-            step,
-            &serde_json::json!({
+        loader.restore(LoaderState { epoch, batch });
+        let mut batches = loader.epoch();
+        while step < stop {
+            let Some(b) = batches.next() else { break };
+            let b = data.to_batch(&b);
+            let (x, y) = tensors::<B>(&b, data.features(), device);
+            let logits = model.forward(x);
+            let loss = loss_fn.forward(logits, y);
+            let loss_value = scalar(loss.clone());
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            let lr = learning_rate(&config.schedule, config.optimizer.lr, step, total_steps);
+            model = optim.step(lr, model, grads);
+            step += 1;
+            batch += 1;
+            let params = read_params(&model);
+            let fp = fingerprint(&params);
+            trace.line(&serde_json::json!({
                 "step": step,
                 "loss_bits": format!("{:#010x}", loss_value.to_bits()),
                 "fingerprint": fp,
-            }),
-        )?;
-        if step % config.log_every == 0 || step == stop {
-            metrics.line(
-                step,
-                &serde_json::json!({
+            }))?;
+            if step % config.log_every == 0 || step == stop {
+                metrics.line(&serde_json::json!({
                     "step": step, "epoch": epoch, "loss": loss_value, "lr": lr,
                     "elapsed_s": started.elapsed().as_secs_f64(),
-                }),
-            )?;
-            if opts.verbose {
-                eprintln!(
-                    "step {step:>6}/{stop} epoch {epoch:>3} loss {loss_value:.5} lr {lr:.2e}"
-                );
+                }))?;
+                progress.log(step, epoch, loss_value, lr);
+            }
+            progress.tick(step, loss_value);
+            if batch == per_epoch {
+                let eval = evaluate::<B::InnerBackend, _>(&model.valid(), data, device);
+                metrics.line(&serde_json::json!({
+                    "step": step, "epoch": epoch + 1,
+                    "test_loss": eval.loss, "test_accuracy": eval.accuracy,
+                }))?;
+                progress.epoch(epoch + 1, eval.accuracy);
+            }
+            let (next_epoch, next_batch) = if batch == per_epoch {
+                (epoch + 1, 0)
+            } else {
+                (epoch, batch)
+            };
+            let state = RunState {
+                config: config.clone(),
+                step,
+                epoch: next_epoch,
+                batch: next_batch,
+                backend_rng: (hooks.get)(device).unwrap_or(rng),
+                fingerprint: fp,
+            };
+            if config.checkpoint_every > 0 && step % config.checkpoint_every == 0 {
+                let name = format!("step-{step:08}.safetensors");
+                let ck = checkpoint(&model, &params, &optim, &recorder, &state, &manifest)?;
+                ck.write(&out.join("checkpoints").join(name))?;
+                prune(&out.join("checkpoints"), config.keep_checkpoints)?;
+            }
+            if step == stop {
+                let ck = checkpoint(&model, &params, &optim, &recorder, &state, &manifest)?;
+                ck.write(&out.join(if stop == total_steps {
+                    "final.safetensors"
+                } else {
+                    "last.safetensors"
+                }))?;
             }
         }
-        let state = RunState {
-            config: config.clone(),
-            step,
-            epoch,
-            batch,
-            backend_rng: Ditto::<I>::rng_state(device).unwrap_or(rng),
-            fingerprint: fp,
-        };
-        if config.checkpoint_every > 0 && step % config.checkpoint_every == 0 {
-            let name = format!("step-{step:08}.safetensors");
-            let ck = checkpoint::<I, X>(&model, &params, &optim, &recorder, &state, &manifest)?;
-            ck.write(&out.join("checkpoints").join(name))?;
-            prune(&out.join("checkpoints"), config.keep_checkpoints)?;
-        }
-        if step == stop {
-            let ck = checkpoint::<I, X>(&model, &params, &optim, &recorder, &state, &manifest)?;
-            ck.write(&out.join(if stop == total_steps {
-                "final.safetensors"
-            } else {
-                "last.safetensors"
-            }))?;
-        }
     }
-    let summary = evaluate::<I>(&model.valid(), data, device, step);
+    progress.finish();
+    let eval = evaluate::<B::InnerBackend, _>(&model.valid(), data, device);
+    let summary = RunSummary {
+        steps: step,
+        fingerprint: fingerprint(&read_params(&model)),
+        test_loss: eval.loss,
+        test_accuracy: eval.accuracy,
+        confusion: eval.confusion,
+    };
     write_text(
         &out.join("summary.json"),
         &serde_json::to_string_pretty(&summary).unwrap_or_default(),
     )?;
+    crate::report::write_report(out)?;
     Ok(summary)
+}
+
+fn scalar<B: Backend>(t: Tensor<B, 1>) -> f32 {
+    t.into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap_or_default()
+        .first()
+        .copied()
+        .unwrap_or(f32::NAN)
 }
 
 /// The optimiser state goes in one blob per parameter (`optimizer.<path>`, Burn's record of
 /// that parameter's state, bincode), in path order, so the file's bytes are canonical.
-fn checkpoint<I: Inner, X>(
-    model: &Mlp<TrainBackend<I>>,
+fn checkpoint<B, M, X>(
+    model: &M,
     params: &BTreeMap<String, ParamValues>,
-    optim: &OptimizerAdaptor<X, Mlp<TrainBackend<I>>, TrainBackend<I>>,
+    optim: &OptimizerAdaptor<X, M, B>,
     recorder: &BinBytesRecorder<FullPrecisionSettings>,
     state: &RunState,
     provenance: &Provenance,
 ) -> Result<Checkpoint, Error>
 where
-    X: SimpleOptimizer<Ditto<I>>,
+    B: AutodiffBackend,
+    M: AutodiffModule<B>,
+    X: SimpleOptimizer<B::InnerBackend>,
 {
     let mut tensors = BTreeMap::new();
     for (path, (shape, values)) in params {
@@ -351,7 +513,7 @@ where
     let mut record = optim.to_record();
     for (path, id) in param_ids(model) {
         if let Some(r) = record.remove(&id) {
-            let blob = Recorder::<TrainBackend<I>>::record(recorder, r, ()).map_err(|e| {
+            let blob = Recorder::<B>::record(recorder, r, ()).map_err(|e| {
                 Error::new(
                     ErrorKind::Invalid,
                     None,
@@ -378,43 +540,44 @@ fn tensors<B: Backend>(
     (x, y)
 }
 
-fn evaluate<I: Inner>(
-    model: &Mlp<Ditto<I>>,
-    data: &dyn DataSource,
-    device: &I::Device,
-    steps: usize,
-) -> RunSummary {
-    let test = data.test_set();
-    let (x, y) = tensors::<Ditto<I>>(&test, data.features(), device);
-    let logits = model.forward(x);
-    let loss = CrossEntropyLossConfig::new()
-        .init(device)
-        .forward(logits.clone(), y);
-    let pred: Vec<i64> = logits
-        .argmax(1)
-        .into_data()
-        .convert::<i64>()
-        .to_vec()
-        .unwrap_or_default();
+struct Eval {
+    loss: f32,
+    accuracy: f32,
+    confusion: Vec<Vec<u64>>,
+}
+
+/// Test loss (mean cross-entropy) and accuracy, in chunks of 1000 samples whose loss sums are
+/// added in order in f64, so the result does not depend on memory limits.
+fn evaluate<B: Backend, M: TrainModel<B>>(model: &M, data: &TrainData, device: &B::Device) -> Eval {
+    const CHUNK: usize = 1000;
     let classes = data.classes();
+    let n = data.test_len();
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
     let mut confusion = vec![vec![0u64; classes]; classes];
-    let mut correct = 0usize;
-    for (t, p) in test.y.iter().zip(&pred) {
-        let (t, p) = (*t as usize, *p as usize);
-        if t < classes && p < classes {
-            confusion[t][p] += 1;
-        }
-        correct += usize::from(t == p);
-    }
-    RunSummary {
-        steps,
-        fingerprint: fingerprint(&read_params(model)),
-        test_loss: loss
+    let (mut loss_sum, mut correct) = (0f64, 0usize);
+    for lo in (0..n).step_by(CHUNK) {
+        let test = data.test_batch(lo..(lo + CHUNK).min(n));
+        let (x, y) = tensors::<B>(&test, data.features(), device);
+        let logits = model.forward(x);
+        let loss = scalar(loss_fn.forward(logits.clone(), y));
+        loss_sum += f64::from(loss) * test.rows as f64;
+        let pred: Vec<i64> = logits
+            .argmax(1)
             .into_data()
-            .convert::<f32>()
-            .to_vec::<f32>()
-            .unwrap_or_default()[0],
-        test_accuracy: correct as f32 / test.rows.max(1) as f32,
+            .convert::<i64>()
+            .to_vec()
+            .unwrap_or_default();
+        for (t, p) in test.y.iter().zip(&pred) {
+            let (t, p) = (*t as usize, *p as usize);
+            if t < classes && p < classes {
+                confusion[t][p] += 1;
+            }
+            correct += usize::from(t == p);
+        }
+    }
+    Eval {
+        loss: (loss_sum / n.max(1) as f64) as f32,
+        accuracy: correct as f32 / n.max(1) as f32,
         confusion,
     }
 }
@@ -474,7 +637,7 @@ impl Jsonl {
         })
     }
 
-    fn line(&mut self, _step: usize, v: &serde_json::Value) -> Result<(), Error> {
+    fn line(&mut self, v: &serde_json::Value) -> Result<(), Error> {
         writeln!(self.file, "{v}").map_err(|e| Error::io(&self.path, "appending", e))
     }
 }

@@ -2,61 +2,21 @@
 //! from its checkpoint ends bitwise identical to the uninterrupted run.
 
 use burn::backend::NdArray;
+use ditto_data::InMemory;
 use ditto_rng::Seed;
-use ditto_train::{Batch, Checkpoint, DataSource, RunOptions, TrainConfig, train};
+use ditto_train::{Checkpoint, RunOptions, TrainConfig, TrainData, train};
 
-/// A synthetic source: 200 samples of 8 features, 3 classes; epoch order from the seed tree.
-struct Synthetic {
-    x: Vec<f32>,
-    y: Vec<i64>,
-    batch: usize,
-}
-
-impl Synthetic {
-    fn new() -> Self {
-        let mut s = Seed::from_u64(1).derive("synthetic").stream();
-        let mut x = vec![0f32; 200 * 8];
-        s.fill_normal_f32(&mut x, 0.0, 1.0).unwrap();
-        let y = (0..200)
-            .map(|i| i64::from(x[i * 8] + x[i * 8 + 1] > 0.0) + i64::from(x[i * 8 + 2] > 1.0))
-            .collect();
-        Self { x, y, batch: 16 }
-    }
-}
-
-impl DataSource for Synthetic {
-    fn features(&self) -> usize {
-        8
-    }
-    fn classes(&self) -> usize {
-        3
-    }
-    fn batches_per_epoch(&self) -> usize {
-        150 / self.batch
-    }
-    fn train_batch(&self, epoch: u64, index: usize) -> Batch {
-        let order = Seed::from_u64(1)
-            .derive("data")
-            .derive_index(epoch)
-            .stream()
-            .permutation(150);
-        let rows = &order[index * self.batch..(index + 1) * self.batch];
-        Batch {
-            x: rows
-                .iter()
-                .flat_map(|r| self.x[r * 8..r * 8 + 8].to_vec())
-                .collect(),
-            y: rows.iter().map(|r| self.y[*r]).collect(),
-            rows: self.batch,
-        }
-    }
-    fn test_set(&self) -> Batch {
-        Batch {
-            x: self.x[150 * 8..].to_vec(),
-            y: self.y[150..].to_vec(),
-            rows: 50,
-        }
-    }
+/// Synthetic data: 150 training and 50 test samples of 8 features, 3 classes.
+fn synthetic() -> TrainData {
+    let mut s = Seed::from_u64(1).derive("synthetic").stream();
+    let mut x = vec![0f32; 200 * 8];
+    s.fill_normal_f32(&mut x, 0.0, 1.0).unwrap();
+    let y: Vec<u32> = (0..200)
+        .map(|i| u32::from(x[i * 8] + x[i * 8 + 1] > 0.0) + u32::from(x[i * 8 + 2] > 1.0))
+        .collect();
+    let train = InMemory::new(vec![8], x[..150 * 8].to_vec(), y[..150].to_vec(), 3).unwrap();
+    let test = InMemory::new(vec![8], x[150 * 8..].to_vec(), y[150..].to_vec(), 3).unwrap();
+    TrainData::new(train, test, 1.0).unwrap()
 }
 
 fn config() -> TrainConfig {
@@ -66,6 +26,7 @@ fn config() -> TrainConfig {
         keep_checkpoints: 0,
         ..Default::default()
     };
+    c.batch_size = 16;
     c.model.hidden = vec![16];
     c.model.dropout = 0.2;
     c.optimizer.lr = 0.01;
@@ -78,7 +39,7 @@ fn final_tensors(dir: &std::path::Path) -> Checkpoint {
 
 #[test]
 fn resume_mid_epoch_is_bitwise_identical() {
-    let data = Synthetic::new();
+    let data = synthetic();
     let d = Default::default();
     let full = tempfile::tempdir().unwrap();
     let a = train::<NdArray>(
@@ -136,7 +97,7 @@ fn resume_mid_epoch_is_bitwise_identical() {
 
 #[test]
 fn different_seed_different_weights() {
-    let data = Synthetic::new();
+    let data = synthetic();
     let d = Default::default();
     let (x, y) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut c = config();

@@ -1,0 +1,161 @@
+//! `report.md` and `curves.svg`: a run's results, written from its run directory's files.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use crate::config::TrainConfig;
+use crate::error::{Error, ErrorKind};
+use crate::trainer::RunSummary;
+
+/// Class: portable (a function of the run directory's files). Writes `out/report.md` (config,
+/// final metrics, confusion matrix, provenance) and `out/curves.svg` (training loss per step
+/// and test accuracy per epoch) from `config.toml`, `summary.json`, `trace.jsonl`,
+/// `metrics.jsonl` and `manifest.json`. The trainer calls it at the end of every run; it can
+/// be re-run on any finished run directory.
+pub fn write_report(out: &Path) -> Result<(), Error> {
+    let read = |name: &str| {
+        std::fs::read_to_string(out.join(name))
+            .map_err(|e| Error::io(&out.join(name), "reading", e))
+    };
+    let config = TrainConfig::from_toml(&read("config.toml")?)?;
+    let summary: RunSummary = serde_json::from_str(&read("summary.json")?).map_err(|e| {
+        Error::new(
+            ErrorKind::Invalid,
+            Some(&out.join("summary.json")),
+            e.to_string(),
+        )
+    })?;
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read("manifest.json")?).unwrap_or_default();
+    let losses: Vec<(f64, f64)> = jsonl(&read("trace.jsonl")?)
+        .filter_map(|v| {
+            let step = v["step"].as_u64()?;
+            let bits = v["loss_bits"].as_str()?.trim_start_matches("0x");
+            let loss = f32::from_bits(u32::from_str_radix(bits, 16).ok()?);
+            Some((step as f64, f64::from(loss)))
+        })
+        .collect();
+    let metrics: Vec<serde_json::Value> = jsonl(&read("metrics.jsonl")?).collect();
+    let accuracy: Vec<(f64, f64)> = metrics
+        .iter()
+        .filter_map(|v| Some((v["step"].as_u64()? as f64, v["test_accuracy"].as_f64()?)))
+        .collect();
+    let elapsed = metrics
+        .iter()
+        .filter_map(|v| v["elapsed_s"].as_f64())
+        .next_back();
+
+    let svg = out.join("curves.svg");
+    plot(&svg, &losses, &accuracy).map_err(|e| {
+        Error::new(
+            ErrorKind::Invalid,
+            Some(&svg),
+            format!("drawing the curves: {e}"),
+        )
+    })?;
+
+    let mut md = String::new();
+    let c = &config;
+    let _ = writeln!(md, "# ditto run report\n");
+    let _ = writeln!(
+        md,
+        "Data `{}`, model `{}`, optimiser `{}` (lr {}), seed {}, mode `{}`, backend `{}`.\n",
+        c.data.name, c.model.kind, c.optimizer.kind, c.optimizer.lr, c.seed, c.mode, c.backend
+    );
+    let _ = writeln!(md, "| metric | value |\n|---|---|");
+    let _ = writeln!(md, "| steps | {} |", summary.steps);
+    let _ = writeln!(md, "| test accuracy | {:.4} |", summary.test_accuracy);
+    let _ = writeln!(md, "| test loss | {:.5} |", summary.test_loss);
+    if let Some(s) = elapsed {
+        let _ = writeln!(md, "| training time (last session) | {s:.2} s |");
+    }
+    let _ = writeln!(md, "| fingerprint | `{}` |\n", summary.fingerprint);
+    let _ = writeln!(md, "![training loss and test accuracy](curves.svg)\n");
+    let _ = writeln!(
+        md,
+        "## Confusion matrix (rows: true class, columns: predicted)\n"
+    );
+    let k = summary.confusion.len();
+    let _ = writeln!(
+        md,
+        "| |{}|\n|---|{}",
+        (0..k)
+            .map(|j| format!(" {j} "))
+            .collect::<Vec<_>>()
+            .join("|"),
+        "---|".repeat(k)
+    );
+    for (i, row) in summary.confusion.iter().enumerate() {
+        let cells: Vec<String> = row.iter().map(|n| format!(" {n} ")).collect();
+        let _ = writeln!(md, "| **{i}** |{}|", cells.join("|"));
+    }
+    let _ = writeln!(md, "\n## Provenance\n");
+    for key in [
+        "ditto_version",
+        "burn_version",
+        "rustc_version",
+        "target",
+        "os",
+        "backend",
+        "device",
+        "threads",
+        "cargo_lock_blake3",
+        "git_commit",
+    ] {
+        if let Some(v) = manifest.get(key).filter(|v| !v.is_null()) {
+            let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            let _ = writeln!(md, "- {key}: `{v}`");
+        }
+    }
+    let _ = writeln!(
+        md,
+        "\nReproduce: `ditto train --config config.toml`, then `ditto verify` this directory \
+         against the new one."
+    );
+    crate::checkpoint::write_atomic(&out.join("report.md"), md.as_bytes())
+}
+
+fn jsonl(text: &str) -> impl Iterator<Item = serde_json::Value> + '_ {
+    text.lines().filter_map(|l| serde_json::from_str(l).ok())
+}
+
+fn plot(
+    path: &Path,
+    losses: &[(f64, f64)],
+    accuracy: &[(f64, f64)],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::new(path, (960, 360)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (left, right) = root.split_horizontally(480);
+    let max_step = losses.iter().map(|p| p.0).fold(1.0, f64::max);
+    let max_loss = losses
+        .iter()
+        .map(|p| p.1)
+        .filter(|l| l.is_finite())
+        .fold(0.0, f64::max)
+        .max(1e-3);
+    let mut chart = ChartBuilder::on(&left)
+        .caption("training loss", ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(45)
+        .build_cartesian_2d(0.0..max_step, 0.0..max_loss * 1.05)?;
+    chart.configure_mesh().x_desc("step").draw()?;
+    chart.draw_series(LineSeries::new(
+        losses.iter().copied().filter(|p| p.1.is_finite()),
+        &BLUE,
+    ))?;
+    let mut chart = ChartBuilder::on(&right)
+        .caption("test accuracy (end of each epoch)", ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(45)
+        .build_cartesian_2d(0.0..max_step, 0.0..1.0)?;
+    chart.configure_mesh().x_desc("step").draw()?;
+    chart.draw_series(LineSeries::new(accuracy.iter().copied(), &RED))?;
+    chart.draw_series(accuracy.iter().map(|&p| Circle::new(p, 3, RED.filled())))?;
+    root.present()?;
+    Ok(())
+}
