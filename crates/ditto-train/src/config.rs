@@ -79,7 +79,8 @@ pub struct AugmentConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelConfig {
-    /// `mlp` ([`crate::Mlp`]) or `cnn` ([`crate::Cnn`]).
+    /// `mlp` ([`crate::Mlp`]), `cnn` ([`crate::Cnn`]) or `custom` (a model of your own,
+    /// trained with [`crate::train_model`]; recorded only).
     pub kind: String,
     /// Hidden layer widths of the MLP.
     pub hidden: Vec<usize>,
@@ -225,10 +226,10 @@ impl TrainConfig {
                 format!("{:?} is not one of {}", self.backend, BACKENDS.join(", ")),
             );
         }
-        if !["mlp", "cnn"].contains(&self.model.kind.as_str()) {
+        if !["mlp", "cnn", "custom"].contains(&self.model.kind.as_str()) {
             return bad(
                 "model.kind",
-                format!("{:?} is not `mlp` or `cnn`", self.model.kind),
+                format!("{:?} is not `mlp`, `cnn` or `custom`", self.model.kind),
             );
         }
         if self.model.kind == "cnn" && (self.model.channels.contains(&0) || self.model.dense == 0) {

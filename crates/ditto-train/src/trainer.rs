@@ -96,6 +96,13 @@ pub fn train<I: Inner>(
 ) -> Result<RunSummary, Error> {
     config.validate()?;
     let m = &config.model;
+    if m.kind == "custom" {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            None,
+            "config `model.kind`: `custom` models are trained with `train_model`",
+        ));
+    }
     let cnn_dims = match (m.kind.as_str(), data.dims()) {
         ("cnn", &[h, w]) => {
             if Cnn::<I>::flat_features(h, w, &m.channels).is_none() {
