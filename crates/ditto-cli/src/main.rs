@@ -1,6 +1,7 @@
 //! `ditto`: train, resume, verify and inspect bit-reproducible runs.
 
 mod examples;
+mod sweep;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -103,6 +104,43 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a grid of seeds x threads x workers x backends x modes and report the spread across
+    /// seeds next to the drift across everything else (which must be zero). Exit 0 when every
+    /// mode that promises bitwise results (run-to-run, canonical) shows zero drift, 1 when one
+    /// does not, 2 on errors or failed cells. A rerun skips the cells already finished.
+    Sweep {
+        /// A TOML config.
+        #[arg(long, conflicts_with = "example", required_unless_present = "example")]
+        config: Option<PathBuf>,
+        /// A bundled example: `digits-mlp` or `fashion-cnn`.
+        #[arg(long)]
+        example: Option<String>,
+        /// Seeds: a range `A..B` (B excluded) or a list `1,5,9`.
+        #[arg(long, default_value = "0..5")]
+        seeds: String,
+        /// Thread counts (comma list); the first is the reference.
+        #[arg(long, default_value = "1")]
+        threads: String,
+        /// Loader worker counts (comma list); the first is the reference.
+        #[arg(long, default_value = "0")]
+        workers: String,
+        /// Backends (comma list); the first is the reference.
+        #[arg(long, default_value = "ndarray")]
+        backends: String,
+        /// Kernel modes (comma list): run-to-run, off.
+        #[arg(long, default_value = "run-to-run")]
+        modes: String,
+        /// Steps per cell (default: the config's).
+        #[arg(long)]
+        max_steps: Option<usize>,
+        /// Output directory (cells, report.md, report.json, accuracy.svg).
+        #[arg(long)]
+        out: PathBuf,
+        /// Cells run at once (each in its own process; results never depend on it, step
+        /// times do).
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+    },
     /// Print the provenance a run would record on this machine (JSON).
     Env {
         /// Backend to describe.
@@ -157,22 +195,7 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             stop_at,
             print_config,
         } => {
-            let (mut cfg, name) = match (&config, &example) {
-                (Some(path), _) => {
-                    let text = std::fs::read_to_string(path)
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
-                    let stem = path
-                        .file_stem()
-                        .map_or("run".into(), |s| s.to_string_lossy().into_owned());
-                    (
-                        TrainConfig::from_toml(&text)
-                            .map_err(|e| format!("{}: {e}", path.display()))?,
-                        stem,
-                    )
-                }
-                (None, Some(ex)) => (examples::config(ex)?, ex.clone()),
-                (None, None) => return Err("give --config FILE or --example NAME".into()),
-            };
+            let (mut cfg, name) = load_config(config.as_deref(), example.as_deref())?;
             if let Some(s) = seed {
                 cfg.seed = s;
             }
@@ -324,6 +347,83 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Sweep {
+            config,
+            example,
+            seeds,
+            threads,
+            workers,
+            backends,
+            modes,
+            max_steps,
+            out,
+            jobs,
+        } => {
+            let (cfg, _) = load_config(config.as_deref(), example.as_deref())?;
+            let threads = sweep::parse_list::<usize>(&threads, "--threads")?;
+            if threads.contains(&0) {
+                return Err("--threads: a thread count of 0".into());
+            }
+            let backends = sweep::parse_list::<String>(&backends, "--backends")?;
+            for b in &backends {
+                if !BackendArg::value_variants().iter().any(|v| v.name() == b) {
+                    return Err(format!("--backends: {b:?} is not available in this build").into());
+                }
+            }
+            if jobs == 0 {
+                return Err("--jobs must be at least 1".into());
+            }
+            let sw = sweep::Sweep {
+                config: cfg,
+                seeds: sweep::parse_seeds(&seeds)?,
+                threads,
+                workers: sweep::parse_list(&workers, "--workers")?,
+                backends,
+                modes: sweep::parse_list(&modes, "--modes")?,
+                max_steps,
+                out: out.clone(),
+                jobs,
+            };
+            let (report, skipped) = sw.run()?;
+            println!(
+                "sweep: {} ({} cells, {skipped} reused)",
+                out.display(),
+                report.cells.len()
+            );
+            for (mode, s) in &report.seeds {
+                println!(
+                    "  {mode:<11} accuracy {:.4} ± {:.4} (min {:.4}, max {:.4}) over {} seeds; {}",
+                    s.accuracy.mean,
+                    s.accuracy.std,
+                    s.accuracy.min,
+                    s.accuracy.max,
+                    s.per_seed.len(),
+                    if report.zero_drift[mode] {
+                        "zero drift"
+                    } else {
+                        "DRIFT"
+                    }
+                );
+            }
+            println!("report: {}", out.join("report.md").display());
+            if !report.failed.is_empty() {
+                return Err(format!(
+                    "{} cells failed: {}",
+                    report.failed.len(),
+                    report.failed.join(", ")
+                )
+                .into());
+            }
+            let promised_drift = report
+                .zero_drift
+                .iter()
+                .any(|(mode, zero)| mode != "off" && !zero);
+            Ok(if promised_drift {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::Env { backend, threads } => {
             set_threads(threads)?;
             let (name, device) = match backend {
@@ -342,6 +442,28 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The config from `--config FILE` or `--example NAME`, and a name for the run directory.
+fn load_config(
+    config: Option<&Path>,
+    example: Option<&str>,
+) -> Result<(TrainConfig, String), Box<dyn std::error::Error>> {
+    Ok(match (config, example) {
+        (Some(path), _) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let stem = path
+                .file_stem()
+                .map_or("run".into(), |s| s.to_string_lossy().into_owned());
+            (
+                TrainConfig::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?,
+                stem,
+            )
+        }
+        (None, Some(ex)) => (examples::config(ex)?, ex.to_owned()),
+        (None, None) => return Err("give --config FILE or --example NAME".into()),
+    })
 }
 
 fn train(

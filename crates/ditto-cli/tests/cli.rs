@@ -304,3 +304,59 @@ fn off_mode_runs_plain_burn_and_env_prints_provenance() {
     assert!(env["rustc_version"].as_str().unwrap().starts_with("rustc"));
     assert!(env["threads"].as_u64().unwrap() >= 1);
 }
+
+/// The sweep: 5 seeds x threads 1,2 x modes run-to-run,off (20 cells, about 20 s).
+#[test]
+fn sweep_reports_zero_drift_for_run_to_run_and_reuses_finished_cells() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("sweep");
+    let args = [
+        "sweep",
+        "--example",
+        "digits-mlp",
+        "--seeds",
+        "0..5",
+        "--threads",
+        "1,2",
+        "--modes",
+        "run-to-run,off",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let text = ok(&args);
+    assert!(text.contains("20 cells, 0 reused"), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["format"], "ditto-sweep/1");
+    assert_eq!(report["cells"].as_array().unwrap().len(), 20);
+    assert_eq!(report["zero_drift"]["run-to-run"], true);
+    let rows = report["drift"]["run-to-run"]["threads"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    for row in rows {
+        assert_eq!(row["values"][0]["value"], "2");
+        assert_eq!(row["values"][0]["identical"], true);
+        assert_eq!(row["values"][0]["max_ulp"], 0);
+    }
+    let stats = &report["seeds"]["run-to-run"];
+    assert_eq!(stats["per_seed"].as_array().unwrap().len(), 5);
+    let (min, max) = (
+        stats["accuracy"]["min"].as_f64().unwrap(),
+        stats["accuracy"]["max"].as_f64().unwrap(),
+    );
+    assert!(0.8 < min && min < max && max <= 1.0, "seeds must spread: {stats}");
+    assert!(report["overhead"]["run-to-run"]["ratio_to_off"].is_f64());
+    for f in ["report.md", "accuracy.svg"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    // A rerun verifies the finished cells by their checkpoints and runs none again.
+    let again = ok(&args);
+    assert!(again.contains("20 cells, 20 reused"), "{again}");
+    // A cell whose checkpoint is damaged is not trusted: it runs again.
+    let ck = out.join("cells/off-ndarray-t2-w0-s3/final.safetensors");
+    let mut bytes = std::fs::read(&ck).unwrap();
+    let n = bytes.len();
+    bytes[n - 1] ^= 1;
+    std::fs::write(&ck, bytes).unwrap();
+    let third = ok(&args);
+    assert!(third.contains("20 cells, 19 reused"), "{third}");
+}
