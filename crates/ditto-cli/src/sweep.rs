@@ -743,10 +743,11 @@ mod tests {
     #[test]
     fn drift_is_detected_and_identical_runs_are_not_flagged() {
         let t = tempfile::tempdir().unwrap();
-        let mut config = TrainConfig::default();
-        config.max_steps = Some(5);
         let sweep = Sweep {
-            config: config.clone(),
+            config: TrainConfig {
+                max_steps: Some(5),
+                ..Default::default()
+            },
             seeds: vec![0],
             threads: vec![1, 2, 4],
             workers: vec![0],

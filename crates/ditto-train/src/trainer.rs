@@ -158,13 +158,7 @@ pub fn train<I: Inner>(
     if config.mode == "off" {
         go!(Autodiff<I>, plain_hooks::<I>())
     } else {
-        Ditto::<I>::configure(
-            device,
-            DittoConfig {
-                strict: config.strict,
-                ..Default::default()
-            },
-        );
+        Ditto::<I>::configure(device, ditto_config(config));
         go!(TrainBackend<I>, ditto_hooks::<I>())
     }
 }
@@ -188,13 +182,7 @@ where
     M::InnerModule: TrainModel<Ditto<I>>,
 {
     config.validate()?;
-    Ditto::<I>::configure(
-        device,
-        DittoConfig {
-            strict: config.strict,
-            ..Default::default()
-        },
-    );
+    Ditto::<I>::configure(device, ditto_config(config));
     with_optimizer::<TrainBackend<I>, M>(
         model,
         data,
@@ -205,6 +193,13 @@ where
         opts,
         &ditto_hooks::<I>(),
     )
+}
+
+/// The decorator's settings for a run.
+fn ditto_config(config: &TrainConfig) -> DittoConfig {
+    DittoConfig {
+        strict: config.strict,
+    }
 }
 
 /// How the loop reads and installs the backend's random state (dropout).
