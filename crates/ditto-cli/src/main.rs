@@ -84,9 +84,11 @@ enum Command {
     /// Re-run a finished run from its own config in a fresh directory and verify that every
     /// step and the final weights come out bitwise identical (exit 0), or where they do not.
     Replay {
-        /// The run directory to replay.
+        /// The run directory to replay, or one checkpoint: the run is rebuilt from the
+        /// checkpoint's embedded config and trained to its step, and every tensor and the
+        /// state must come out identical.
         run: PathBuf,
-        /// Where to write the replay (default: `<run>-replay`).
+        /// Where to write the replay (default: `<run>-replay`, or `<checkpoint>-replay`).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Override the backend for the replay.
@@ -255,21 +257,56 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             threads,
         } => {
             set_threads(threads)?;
-            let text = std::fs::read_to_string(run.join("config.toml"))
-                .map_err(|e| format!("{}: not a run directory: {e}", run.display()))?;
-            let mut cfg = TrainConfig::from_toml(&text)?;
-            if let Some(b) = backend {
-                cfg.backend = b.name().into();
-            }
-            let out = out.unwrap_or_else(|| {
+            let default_out = || {
                 let mut name = run.as_os_str().to_owned();
                 name.push("-replay");
                 PathBuf::from(name)
-            });
+            };
+            let out = out.unwrap_or_else(default_out);
             if out.join("trace.jsonl").exists() {
                 return Err(
                     format!("{} already holds a run; pass another --out", out.display()).into(),
                 );
+            }
+            if run.is_file() {
+                let ck = Checkpoint::read(&run)?;
+                let state: RunState = serde_json::from_value(ck.state.clone()).map_err(|e| {
+                    format!("{}: not a ditto trainer checkpoint: {e}", run.display())
+                })?;
+                let mut cfg = state.config.clone();
+                if let Some(b) = backend {
+                    cfg.backend = b.name().into();
+                }
+                eprintln!(
+                    "replaying {} from scratch to step {}",
+                    run.display(),
+                    state.step
+                );
+                let summary = train(&cfg, None, &out, Some(state.step))?;
+                report(&summary, &out);
+                let produced = ["last.safetensors", "final.safetensors"]
+                    .iter()
+                    .map(|n| out.join(n))
+                    .find(|p| p.is_file())
+                    .ok_or("the replay wrote no checkpoint")?;
+                let again = Checkpoint::read(&produced)?;
+                return Ok(if verify::same_checkpoint(&ck, &again) {
+                    println!(
+                        "IDENTICAL: every tensor and the state match at step {}",
+                        state.step
+                    );
+                    ExitCode::SUCCESS
+                } else {
+                    println!("DIFFERENT");
+                    ExitCode::from(1)
+                });
+            }
+            let text = std::fs::read_to_string(run.join("config.toml")).map_err(|e| {
+                format!("{}: not a run directory or checkpoint: {e}", run.display())
+            })?;
+            let mut cfg = TrainConfig::from_toml(&text)?;
+            if let Some(b) = backend {
+                cfg.backend = b.name().into();
             }
             let summary = train(&cfg, None, &out, None)?;
             report(&summary, &out);

@@ -70,6 +70,43 @@ pub fn verify(a: &Path, b: &Path) -> Result<bool, Box<dyn std::error::Error>> {
     Ok(same)
 }
 
+/// Prints what differs between two checkpoints (model tensors with their ULP distance,
+/// optimiser state, trainer state); true when every tensor and the state are identical.
+pub fn same_checkpoint(a: &Checkpoint, b: &Checkpoint) -> bool {
+    let mut same = compare_tensors(a, b, "checkpoint");
+    for (name, ta) in a.tensors.iter().filter(|(n, _)| !n.starts_with("model.")) {
+        if b.tensors.get(name) != Some(ta) {
+            println!("checkpoint: {name} differs");
+            same = false;
+        }
+    }
+    if a.tensors.len() != b.tensors.len() {
+        println!(
+            "checkpoint: {} tensors vs {}",
+            a.tensors.len(),
+            b.tensors.len()
+        );
+        same = false;
+    }
+    if a.state != b.state {
+        println!("checkpoint: the trainer state differs");
+        for key in [
+            "step",
+            "epoch",
+            "batch",
+            "backend_rng",
+            "fingerprint",
+            "config",
+        ] {
+            if a.state[key] != b.state[key] {
+                println!("  {key}: {} vs {}", a.state[key], b.state[key]);
+            }
+        }
+        same = false;
+    }
+    same
+}
+
 /// Prints the model tensors that differ, with their max ULP distance; true if none differ.
 fn compare_tensors(a: &Checkpoint, b: &Checkpoint, at: &str) -> bool {
     let mut same = true;

@@ -109,6 +109,18 @@ fn replay_reproduces_a_run() {
         replay.to_str().unwrap(),
     ]);
     assert_eq!(again.status.code(), Some(2));
+    // Replaying one checkpoint: rebuilt from its embedded config, trained to its step.
+    let ck = run.join("checkpoints/step-00000200.safetensors");
+    let out = ok(&[
+        "replay",
+        ck.to_str().unwrap(),
+        "--out",
+        t.path().join("replay-ck").to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("IDENTICAL") && out.contains("step 200"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -343,7 +355,10 @@ fn sweep_reports_zero_drift_for_run_to_run_and_reuses_finished_cells() {
         stats["accuracy"]["min"].as_f64().unwrap(),
         stats["accuracy"]["max"].as_f64().unwrap(),
     );
-    assert!(0.8 < min && min < max && max <= 1.0, "seeds must spread: {stats}");
+    assert!(
+        0.8 < min && min < max && max <= 1.0,
+        "seeds must spread: {stats}"
+    );
     assert!(report["overhead"]["run-to-run"]["ratio_to_off"].is_f64());
     for f in ["report.md", "accuracy.svg"] {
         assert!(out.join(f).is_file(), "{f}");
