@@ -14,6 +14,7 @@ mod config;
 mod data;
 mod error;
 mod model;
+mod optim_state;
 mod params;
 mod progress;
 mod provenance;

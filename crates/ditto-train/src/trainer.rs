@@ -49,6 +49,11 @@ pub struct RunState {
     pub backend_rng: RngState,
     /// The fingerprint of all parameters at `step`.
     pub fingerprint: String,
+    /// Per parameter path: the optimiser state's skeleton (counters; its tensors are the
+    /// checkpoint's `optimizer.<path>.*` tensors). Empty in checkpoints that hold the state
+    /// as one Burn record blob per parameter (`optimizer.<path>`, read as well).
+    #[serde(default)]
+    pub optimizer: BTreeMap<String, serde_json::Value>,
 }
 
 /// Class: portable. What a finished run reports.
@@ -356,7 +361,10 @@ where
         let mut record = optim.to_record();
         record.clear();
         for (path, id) in param_ids(&model) {
-            if let Some(blob) = ck.tensors.get(&format!("optimizer.{path}")) {
+            if let Some(skeleton) = state.optimizer.get(&path) {
+                let r = crate::optim_state::join::<B, _>(skeleton, &ck.tensors, device)?;
+                record.insert(id, r);
+            } else if let Some(blob) = ck.tensors.get(&format!("optimizer.{path}")) {
                 let r =
                     Recorder::<B>::load(&recorder, blob.bytes.clone(), device).map_err(|e| {
                         Error::new(
@@ -446,15 +454,16 @@ where
                 batch: next_batch,
                 backend_rng: (hooks.get)(device).unwrap_or(rng),
                 fingerprint: fp,
+                optimizer: BTreeMap::new(),
             };
             if config.checkpoint_every > 0 && step % config.checkpoint_every == 0 {
                 let name = format!("step-{step:08}.safetensors");
-                let ck = checkpoint(&model, &params, &optim, &recorder, &state, &manifest)?;
+                let ck = checkpoint(&model, &params, &optim, &state, &manifest)?;
                 ck.write(&out.join("checkpoints").join(name))?;
                 prune(&out.join("checkpoints"), config.keep_checkpoints)?;
             }
             if step == stop {
-                let ck = checkpoint(&model, &params, &optim, &recorder, &state, &manifest)?;
+                let ck = checkpoint(&model, &params, &optim, &state, &manifest)?;
                 ck.write(&out.join(if stop == total_steps {
                     "final.safetensors"
                 } else {
@@ -490,13 +499,13 @@ fn scalar<B: Backend>(t: Tensor<B, 1>) -> f32 {
         .unwrap_or(f32::NAN)
 }
 
-/// The optimiser state goes in one blob per parameter (`optimizer.<path>`, Burn's record of
-/// that parameter's state, bincode), in path order, so the file's bytes are canonical.
+/// The optimiser state of each parameter goes in as f32 tensors `optimizer.<path>.<field>`
+/// plus a skeleton in the state document (see `optim_state`), so the file's bytes are
+/// canonical and every moment is readable from Python.
 fn checkpoint<B, M, X>(
     model: &M,
     params: &BTreeMap<String, ParamValues>,
     optim: &OptimizerAdaptor<X, M, B>,
-    recorder: &BinBytesRecorder<FullPrecisionSettings>,
     state: &RunState,
     provenance: &Provenance,
 ) -> Result<Checkpoint, Error>
@@ -513,20 +522,16 @@ where
         );
     }
     let mut record = optim.to_record();
+    let mut state = state.clone();
     for (path, id) in param_ids(model) {
         if let Some(r) = record.remove(&id) {
-            let blob = Recorder::<B>::record(recorder, r, ()).map_err(|e| {
-                Error::new(
-                    ErrorKind::Invalid,
-                    None,
-                    format!("optimizer state of {path}: {e}"),
-                )
-            })?;
-            tensors.insert(format!("optimizer.{path}"), TensorEntry::bytes(blob));
+            let skeleton =
+                crate::optim_state::split::<B, _>(r, &format!("optimizer.{path}"), &mut tensors)?;
+            state.optimizer.insert(path, skeleton);
         }
     }
     Ok(Checkpoint {
-        state: serde_json::to_value(state).unwrap_or_default(),
+        state: serde_json::to_value(&state).unwrap_or_default(),
         provenance: provenance.clone(),
         tensors,
     })

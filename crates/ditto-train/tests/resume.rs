@@ -107,3 +107,48 @@ fn different_seed_different_weights() {
     let b = train::<NdArray>(&data, &c, None, y.path(), &d, &RunOptions::default()).unwrap();
     assert_ne!(a.fingerprint, b.fingerprint);
 }
+
+/// A trained checkpoint holds Adam's moments as f32 tensors that Python's `safetensors`
+/// reads, and the step counter in the state's skeleton.
+#[test]
+fn optimizer_state_is_plain_tensors_readable_from_python() {
+    let data = synthetic();
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config();
+    c.epochs = 1;
+    train::<NdArray>(
+        &data,
+        &c,
+        None,
+        dir.path(),
+        &Default::default(),
+        &RunOptions::default(),
+    )
+    .unwrap();
+    let path = dir.path().join("final.safetensors");
+    let ck = Checkpoint::read(&path).unwrap();
+    let m1 = &ck.tensors["optimizer.layers.0.weight.momentum.moment_1"];
+    assert_eq!(m1.shape, vec![8, 16]);
+    assert!(m1.to_f32().unwrap().iter().any(|v| *v != 0.0));
+    assert_eq!(
+        ck.state["optimizer"]["layers.0.weight"]["V1"]["Rank2"]["momentum"]["time"],
+        9
+    );
+    let script = r#"
+import sys
+from safetensors.numpy import load_file
+t = load_file(sys.argv[1])
+m2 = t["optimizer.layers.1.bias.momentum.moment_2"]
+print("M2 %s %s %s" % (m2.dtype, m2.shape, bool((m2 >= 0).all() and (m2 > 0).any())))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, path.to_str().unwrap()])
+        .output()
+        .expect("python3 is needed for this test (.ci/run installs safetensors and numpy)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("M2 float32 (3,) True"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
