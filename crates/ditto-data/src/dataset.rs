@@ -111,3 +111,17 @@ impl Dataset for InMemory {
         Some(Sample { features, label })
     }
 }
+
+/// Class: portable. Burn's dataset trait, so an [`InMemory`] can feed Burn's own tooling
+/// (`DataLoaderBuilder`, `burn::data::dataset::transform`). Note that Burn's loader shuffles
+/// with `StdRng` and its worker threads change the batch order: use ditto's
+/// [`Loader`](crate::Loader) for reproducible batches.
+impl burn::data::dataset::Dataset<Sample> for InMemory {
+    fn get(&self, index: usize) -> Option<Sample> {
+        Dataset::get(self, index)
+    }
+
+    fn len(&self) -> usize {
+        Dataset::len(self)
+    }
+}

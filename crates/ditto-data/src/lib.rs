@@ -4,9 +4,11 @@
 //!
 //! Datasets and a loader whose batch order is a pure function of (seed, epoch, position):
 //!
-//! * [`Dataset`]: ditto's own trait (`len`, `get`). It is not Burn's `Dataset` because Burn's
-//!   trait lives behind the `dataset` feature and its loader shuffles with `StdRng`, which is
-//!   neither portable nor saveable; ditto's trait needs nothing from Burn.
+//! * [`Dataset`]: ditto's own trait (`len`, `get`), which the loader needs to be `Send +
+//!   Sync` with a `Send` item and nothing else. Burn's `Dataset<I>` also requires `I: Clone +
+//!   Debug + Sync` and comes with a loader that shuffles with `StdRng` (neither portable nor
+//!   saveable) and whose worker threads reorder batches. [`InMemory`] implements both traits,
+//!   so it also feeds Burn's tooling; `benches/loader.rs` compares the two loaders.
 //! * [`InMemory`]: features and labels held in memory; [`idx`] reads IDX files (raw or `.gz`).
 //! * [`Loader`]: per-epoch shuffle from `seed.derive("data").derive_index(epoch)`, sharding,
 //!   drop-last or keep-last, N worker threads with in-order output, and a serde

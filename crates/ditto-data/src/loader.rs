@@ -243,7 +243,7 @@ impl<D: Dataset + 'static> EpochIter<'_, D> {
         if workers == 0 || start >= self.end {
             return;
         }
-        let (tx, rx) = mpsc::sync_channel(2 * workers);
+        let (tx, rx) = mpsc::sync_channel(8 * workers);
         for w in 0..workers {
             let tx = tx.clone();
             let job = Arc::clone(&self.job);
@@ -262,6 +262,25 @@ impl<D: Dataset + 'static> EpochIter<'_, D> {
     }
 }
 
+impl<D: Dataset> EpochIter<'_, D> {
+    /// Every worker hung up before the epoch's last batch: one of them panicked (in the
+    /// dataset's `get` or a transform). Re-raises that panic on the consumer's thread, as
+    /// `std::thread::scope` does, so a batch is never silently missing.
+    fn worker_died(&mut self) -> ! {
+        self.rx = None;
+        for h in self.handles.drain(..) {
+            if let Err(payload) = h.join() {
+                std::panic::resume_unwind(payload);
+            }
+        }
+        // Workers only stop early by panicking; reaching here would be a loader bug.
+        panic!(
+            "ditto-data: loader workers stopped before batch {} of {}",
+            self.next, self.end
+        );
+    }
+}
+
 impl<D: Dataset + 'static> Iterator for EpochIter<'_, D> {
     type Item = Batch<D::Item>;
 
@@ -273,13 +292,20 @@ impl<D: Dataset + 'static> Iterator for EpochIter<'_, D> {
         let ordered = self.loader.config.ordered;
         let batch = match &self.rx {
             None => make_batch(&self.job, b),
-            Some(rx) if !ordered => rx.recv().ok()?.1,
+            Some(rx) if !ordered => match rx.recv() {
+                Ok((_, batch)) => batch,
+                Err(_) => self.worker_died(),
+            },
             Some(rx) => loop {
                 if let Some(batch) = self.pending.remove(&b) {
                     break batch;
                 }
-                let (i, batch) = rx.recv().ok()?;
-                self.pending.insert(i, batch);
+                match rx.recv() {
+                    Ok((i, batch)) => {
+                        self.pending.insert(i, batch);
+                    }
+                    Err(_) => self.worker_died(),
+                }
             },
         };
         self.next += 1;

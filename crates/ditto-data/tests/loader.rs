@@ -249,3 +249,44 @@ fn batcher_builds_tensors_from_the_batch_bytes() {
     );
     assert!(batcher.batch::<2>(&b).is_none());
 }
+
+/// A transform that panics on one sample, standing in for a bug in user code.
+struct PanicsOn(usize);
+
+impl ditto_data::Transform<Sample> for PanicsOn {
+    fn apply(&self, _epoch: u64, index: usize, item: Sample) -> Sample {
+        assert!(index != self.0, "boom at sample {index}");
+        item
+    }
+}
+
+/// A worker that panics must not end the epoch early and silently: the panic reaches the
+/// caller, after exactly the batches before the failing one.
+#[test]
+fn a_panicking_worker_is_reraised_not_a_short_epoch() {
+    let ds = toy(100);
+    let cfg = LoaderConfig::new(Seed::from_u64(3), 10);
+    let order = epoch_indices(&cfg.seed, 0, 100, 0, 1);
+    let victim = order[55]; // in batch 5
+    for workers in [0, 1, 2, 8] {
+        let mut c = cfg.clone();
+        c.workers = workers;
+        let mut l = Loader::new(Arc::clone(&ds), c)
+            .unwrap()
+            .with_transform(Arc::new(PanicsOn(victim)));
+        let mut seen = 0;
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for b in l.epoch() {
+                assert_eq!(b.items.len(), 10);
+                seen += 1;
+            }
+        }));
+        let payload = caught.expect_err("the epoch must not end normally");
+        let msg = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert!(msg.contains(&format!("boom at sample {victim}")), "{msg}");
+        assert_eq!(seen, 5, "workers {workers}: batches before the failing one");
+    }
+}
