@@ -44,6 +44,22 @@ OVERRIDES = {
     "tr_execute",
     "q_matmul",
     "deform_conv2d_backward",
+    # Canonical mode (crate::ops::canonical); forwarded in run-to-run mode.
+    "float_matmul",
+    "float_sum_dim",
+    "float_mean_dim",
+    "float_exp",
+    "float_log",
+    "float_tanh",
+    "float_erf",
+    "float_powf",
+    "float_powf_scalar",
+    "sigmoid",
+    "gelu",
+    "conv2d",
+    "conv2d_x_backward",
+    "conv2d_weight_backward",
+    "conv2d_bias_backward",
 }
 
 # Return types that are structs branded by the backend: the forwarded result is converted

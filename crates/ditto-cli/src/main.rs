@@ -39,8 +39,9 @@ enum Command {
         /// Override the config's backend.
         #[arg(long, value_enum)]
         backend: Option<BackendArg>,
-        /// Override the config's kernel mode: `run-to-run` (the default), or `off` (plain
-        /// Burn, no decorator: the baseline).
+        /// Override the config's kernel mode: `run-to-run` (the default), `canonical` (ditto's
+        /// canonical kernels: the same bits for any thread count and instruction set), or
+        /// `off` (plain Burn, no decorator: the baseline).
         #[arg(long)]
         mode: Option<String>,
         /// CPU threads (rayon and matmul); never changes the result.
@@ -129,7 +130,7 @@ enum Command {
         /// Backends (comma list); the first is the reference.
         #[arg(long, default_value = "ndarray")]
         backends: String,
-        /// Kernel modes (comma list): run-to-run, off.
+        /// Kernel modes (comma list): run-to-run, canonical, off.
         #[arg(long, default_value = "run-to-run")]
         modes: String,
         /// Steps per cell (default: the config's).

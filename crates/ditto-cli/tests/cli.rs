@@ -375,3 +375,40 @@ fn sweep_reports_zero_drift_for_run_to_run_and_reuses_finished_cells() {
     let third = ok(&args);
     assert!(third.contains("20 cells, 19 reused"), "{third}");
 }
+
+/// Canonical mode: 50 steps of each example give the same bits at 1 and 2 threads in
+/// separate processes, differ from run-to-run mode (the switch is live), and the mode is
+/// recorded in the checkpoint.
+#[test]
+fn canonical_mode_is_identical_across_threads_and_processes() {
+    let t = tempfile::tempdir().unwrap();
+    for example in ["digits-mlp", "fashion-cnn"] {
+        let run = |name: &str, mode: &str, threads: &str| {
+            let dir = t.path().join(format!("{example}-{name}"));
+            fingerprint(&ok(&[
+                "train",
+                "--example",
+                example,
+                "--mode",
+                mode,
+                "--threads",
+                threads,
+                "--max-steps",
+                "50",
+                "--out",
+                dir.to_str().unwrap(),
+            ]))
+        };
+        let c1 = run("c1", "canonical", "1");
+        assert_eq!(run("c2", "canonical", "2"), c1, "{example}: threads 1 vs 2");
+        assert_ne!(run("r1", "run-to-run", "1"), c1, "{example}: modes differ");
+        let a = t.path().join(format!("{example}-c1"));
+        let b = t.path().join(format!("{example}-c2"));
+        assert_eq!(model_tensors(&a), model_tensors(&b), "{example}");
+        let v = ok(&["verify", a.to_str().unwrap(), b.to_str().unwrap()]);
+        assert!(v.contains("IDENTICAL"), "{example}: {v}");
+        let doc: serde_json::Value =
+            serde_json::from_str(&ok(&["inspect", a.to_str().unwrap(), "--json"])).unwrap();
+        assert_eq!(doc["state"]["config"]["mode"], "canonical");
+    }
+}

@@ -18,6 +18,52 @@ pub enum Strict {
     Off,
 }
 
+/// Class: not applicable (configuration). Which kernels the decorator's float ops run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KernelMode {
+    /// The backend's own kernels (each op keeps its class in `DETERMINISM.md`): the same bits
+    /// on every run with the same backend, machine type and thread count... or any thread
+    /// count where the audit says so.
+    #[default]
+    RunToRun,
+    /// ditto's canonical kernels (`CANONICAL.md`) for matmul, sums and means, exp, log, tanh,
+    /// erf, sigmoid, gelu, powf and conv2d with its backward ops: one specified IEEE operation
+    /// order per output, so the bits do not depend on the thread count, the instruction set
+    /// or the backend. Computed on the host.
+    Canonical,
+}
+
+impl KernelMode {
+    /// Class: not applicable. The mode's name: `run-to-run` or `canonical`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RunToRun => "run-to-run",
+            Self::Canonical => "canonical",
+        }
+    }
+}
+
+impl core::fmt::Display for KernelMode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl core::str::FromStr for KernelMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "run-to-run" => Ok(Self::RunToRun),
+            "canonical" => Ok(Self::Canonical),
+            other => Err(format!(
+                "{other:?} is not a kernel mode (run-to-run, canonical)"
+            )),
+        }
+    }
+}
+
 /// Class: not applicable (configuration). The decorator's settings for one device.
 ///
 /// Set with [`crate::Ditto::configure`]; read back with [`crate::Ditto::config`].
@@ -25,4 +71,6 @@ pub enum Strict {
 pub struct DittoConfig {
     /// Strict mode.
     pub strict: Strict,
+    /// Kernel mode.
+    pub kernels: KernelMode,
 }

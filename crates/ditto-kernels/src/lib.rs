@@ -24,6 +24,6 @@ mod strict;
 
 pub use audit::{OpClass, all_ops, op_class, record_ops};
 pub use backend::Ditto;
-pub use config::{DittoConfig, Strict};
+pub use config::{DittoConfig, KernelMode, Strict};
 pub use inner::{BackendKind, Inner};
 pub use rng_state::RngState;

@@ -30,7 +30,7 @@ fn nondeterministic<B: Inner>(device: &B::Device, op: &'static str, why: &str) {
         Some(_) => panic!(
             "ditto strict mode: `{op}` is non-deterministic on {} ({why}). Use a deterministic \
              alternative (see crates/ditto-kernels/DETERMINISM.md), run this op on NdArray, or \
-             allow it with `Ditto::configure(&device, DittoConfig {{ strict: Strict::Warn }})` \
+             allow it with `Ditto::configure(&device, DittoConfig {{ strict: Strict::Warn, ..Default::default() }})` \
              (or `Strict::Off`), which gives up the bit-reproducibility of this run.",
             B::name(device)
         ),

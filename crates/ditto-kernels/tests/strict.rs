@@ -41,6 +41,7 @@ fn warn_and_off_fall_back_to_seed_zero() {
         &dev,
         DittoConfig {
             strict: Strict::Warn,
+            ..Default::default()
         },
     );
     let a = draw();

@@ -119,7 +119,7 @@ pub struct ScheduleConfig {
 }
 
 /// Class: not applicable. The values of [`TrainConfig::mode`].
-pub const MODES: [&str; 2] = ["run-to-run", "off"];
+pub const MODES: [&str; 3] = ["run-to-run", "canonical", "off"];
 
 /// Class: not applicable. The values of [`TrainConfig::backend`].
 pub const BACKENDS: [&str; 2] = ["ndarray", "wgpu"];

@@ -20,7 +20,7 @@ use burn::record::{BinBytesRecorder, FullPrecisionSettings, Recorder};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Int, Tensor, TensorData};
 use ditto_data::LoaderState;
-use ditto_kernels::{Ditto, DittoConfig, Inner, RngState};
+use ditto_kernels::{Ditto, DittoConfig, Inner, KernelMode, RngState};
 use ditto_rng::{BurnDefaults, Seed, reinit};
 use serde::{Deserialize, Serialize};
 
@@ -204,6 +204,11 @@ where
 fn ditto_config(config: &TrainConfig) -> DittoConfig {
     DittoConfig {
         strict: config.strict,
+        kernels: if config.mode == "canonical" {
+            KernelMode::Canonical
+        } else {
+            KernelMode::RunToRun
+        },
     }
 }
 

@@ -25,7 +25,7 @@
 
 pub use ditto_data as data;
 pub use ditto_kernels as kernels;
-pub use ditto_kernels::{Ditto, DittoConfig, Strict};
+pub use ditto_kernels::{Ditto, DittoConfig, KernelMode, Strict};
 pub use ditto_rng as rng;
 pub use ditto_rng::{Seed, Stream, StreamState};
 pub use ditto_train as train;

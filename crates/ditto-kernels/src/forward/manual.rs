@@ -26,7 +26,9 @@ use core::ops::Range;
 use super::forward;
 use super::ops::*;
 use crate::backend::Ditto;
+use crate::canonical::math;
 use crate::inner::Inner;
+use crate::ops::canonical;
 
 impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
     fn float_random(
@@ -41,12 +43,100 @@ impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
 
     fn float_sum(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
         crate::audit::record("float_sum");
+        if canonical::active::<B>(&tensor) {
+            return canonical::sum::<B>(tensor);
+        }
         crate::ops::reduce::sum::<B>(tensor)
     }
 
     fn float_mean(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
         crate::audit::record("float_mean");
+        if canonical::active::<B>(&tensor) {
+            return canonical::mean::<B>(tensor);
+        }
         crate::ops::reduce::mean::<B>(tensor)
+    }
+
+    fn float_matmul(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::audit::record("float_matmul");
+        if canonical::active::<B>(&lhs) {
+            return canonical::matmul::<B>(lhs, rhs);
+        }
+        B::float_matmul(lhs, rhs)
+    }
+
+    fn float_sum_dim(tensor: FloatTensor<Self>, dim: usize) -> FloatTensor<Self> {
+        crate::audit::record("float_sum_dim");
+        if canonical::active::<B>(&tensor) {
+            return canonical::reduce_dim::<B>(tensor, dim, false);
+        }
+        B::float_sum_dim(tensor, dim)
+    }
+
+    fn float_mean_dim(tensor: FloatTensor<Self>, dim: usize) -> FloatTensor<Self> {
+        crate::audit::record("float_mean_dim");
+        if canonical::active::<B>(&tensor) {
+            return canonical::reduce_dim::<B>(tensor, dim, true);
+        }
+        B::float_mean_dim(tensor, dim)
+    }
+
+    fn float_exp(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::audit::record("float_exp");
+        if canonical::active::<B>(&tensor) {
+            return canonical::map::<B>(tensor, math::exp_slice);
+        }
+        B::float_exp(tensor)
+    }
+
+    fn float_log(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::audit::record("float_log");
+        if canonical::active::<B>(&tensor) {
+            return canonical::map::<B>(tensor, math::ln_slice);
+        }
+        B::float_log(tensor)
+    }
+
+    fn float_tanh(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::audit::record("float_tanh");
+        if canonical::active::<B>(&tensor) {
+            return canonical::map::<B>(tensor, math::tanh_slice);
+        }
+        B::float_tanh(tensor)
+    }
+
+    fn float_erf(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::audit::record("float_erf");
+        if canonical::active::<B>(&tensor) {
+            return canonical::map::<B>(tensor, math::erf_slice);
+        }
+        B::float_erf(tensor)
+    }
+
+    fn float_powf(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::audit::record("float_powf");
+        if canonical::active::<B>(&lhs) {
+            // Same shapes: element-wise; broadcast shapes: expand first (exact copies).
+            let shape = burn_backend::TensorMetadata::shape(&lhs)
+                .broadcast(&burn_backend::TensorMetadata::shape(&rhs))
+                .unwrap_or_else(|_| burn_backend::TensorMetadata::shape(&lhs));
+            let lhs = B::float_expand(lhs, shape.clone());
+            let rhs = B::float_expand(rhs, shape);
+            if let Some(out) = canonical::powf::<B>(lhs.clone(), rhs.clone()) {
+                return out;
+            }
+            return B::float_powf(lhs, rhs);
+        }
+        B::float_powf(lhs, rhs)
+    }
+
+    fn float_powf_scalar(tensor: FloatTensor<Self>, value: Scalar) -> FloatTensor<Self> {
+        crate::audit::record("float_powf_scalar");
+        // Integer exponents go to `powi` (exact products) in both modes, as Burn's default.
+        if value.try_as_integer().is_none() && canonical::active::<B>(&tensor) {
+            return canonical::powf_scalar::<B>(tensor, value);
+        }
+        B::float_powf_scalar(tensor, value)
     }
 
     forward_float_tensor_ops!();
@@ -71,6 +161,57 @@ impl<B: Inner> BoolTensorOps<Self> for Ditto<B> {
 }
 
 impl<B: Inner> ModuleOps<Self> for Ditto<B> {
+    fn conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: Option<FloatTensor<Self>>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        crate::audit::record("conv2d");
+        if canonical::active::<B>(&x) {
+            return canonical::conv2d::<B>(x, weight, bias, &options);
+        }
+        B::conv2d(x, weight, bias, options)
+    }
+
+    fn conv2d_x_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        crate::audit::record("conv2d_x_backward");
+        if canonical::active::<B>(&x) {
+            return canonical::conv2d_x_backward::<B>(x, weight, output_grad, &options);
+        }
+        B::conv2d_x_backward(x, weight, output_grad, options)
+    }
+
+    fn conv2d_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        crate::audit::record("conv2d_weight_backward");
+        if canonical::active::<B>(&x) {
+            return canonical::conv2d_weight_backward::<B>(x, weight, output_grad, &options);
+        }
+        B::conv2d_weight_backward(x, weight, output_grad, options)
+    }
+
+    fn conv2d_bias_backward(
+        x: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        crate::audit::record("conv2d_bias_backward");
+        if canonical::active::<B>(&x) {
+            return canonical::conv2d_bias_backward::<B>(bias, output_grad);
+        }
+        B::conv2d_bias_backward(x, bias, output_grad)
+    }
+
     fn deform_conv2d_backward(
         x: FloatTensor<Self>,
         offset: FloatTensor<Self>,
@@ -97,6 +238,22 @@ impl<B: Inner> ModuleOps<Self> for Ditto<B> {
 }
 
 impl<B: Inner> ActivationOps<Self> for Ditto<B> {
+    fn sigmoid(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::audit::record("sigmoid");
+        if canonical::active::<B>(&tensor) {
+            return canonical::map::<B>(tensor, math::sigmoid_slice);
+        }
+        B::sigmoid(tensor)
+    }
+
+    fn gelu(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        crate::audit::record("gelu");
+        if canonical::active::<B>(&tensor) {
+            return canonical::map::<B>(tensor, math::gelu_slice);
+        }
+        B::gelu(tensor)
+    }
+
     forward_activation_ops!();
 }
 

@@ -1,4 +1,5 @@
 //! The ops `Ditto<B>` implements itself instead of forwarding.
 
+pub(crate) mod canonical;
 pub(crate) mod random;
 pub(crate) mod reduce;
