@@ -1,0 +1,140 @@
+//! One full training step (forward, backward, Adam) of each bundled example's model:
+//! `Autodiff<Ditto<NdArray>>` in canonical mode and in run-to-run mode against the plain
+//! `Autodiff<NdArray>`, same initial weights, same batch. digits-mlp: 64-128-10 MLP, batch 32;
+//! fashion-cnn: the two-conv CNN on 28x28, batch 64. Ratios are printed after criterion's
+//! figures from interleaved timings.
+
+#![allow(missing_docs)] // criterion_group! generates an undocumented `benches` fn.
+
+use std::time::Instant;
+
+use burn::backend::{Autodiff, NdArray};
+use burn::module::AutodiffModule;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::tensor::backend::AutodiffBackend;
+use burn::tensor::{Int, Tensor, TensorData};
+use criterion::{Criterion, criterion_group, criterion_main};
+use ditto::Seed;
+use ditto::kernels::{Ditto, DittoConfig, KernelMode};
+use ditto::rng::{BurnDefaults, reinit};
+use ditto::train::{Cnn, Mlp, TrainModel};
+
+type Plain = Autodiff<NdArray>;
+type Wrapped = Autodiff<Ditto<NdArray>>;
+
+/// A model, a batch and an optimiser, ready to step.
+struct Step<B: AutodiffBackend, M: TrainModel<B> + AutodiffModule<B>> {
+    model: Option<M>,
+    optim: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, M, B>,
+    x: Tensor<B, 2>,
+    y: Tensor<B, 1, Int>,
+}
+
+impl<B: AutodiffBackend, M: TrainModel<B> + AutodiffModule<B>> Step<B, M> {
+    fn new(model: M, features: usize, rows: usize, device: &B::Device) -> Self {
+        let model = reinit(model, &Seed::from_u64(0).derive("init"), &BurnDefaults)
+            .map_err(|(_, e)| e)
+            .expect("bundled models are initialisable");
+        let mut s = Seed::from_u64(0).derive("bench-batch").stream();
+        let mut x = vec![0f32; rows * features];
+        s.fill_uniform_f32(&mut x, 0.0, 1.0).expect("finite range");
+        let y: Vec<i64> = (0..rows).map(|i| (i % 10) as i64).collect();
+        B::seed(device, 0);
+        Self {
+            model: Some(model),
+            optim: AdamConfig::new().init(),
+            x: Tensor::from_data(TensorData::new(x, [rows, features]), device),
+            y: Tensor::from_data(TensorData::new(y, [rows]), device),
+        }
+    }
+
+    fn run(&mut self) {
+        let model = self.model.take().expect("model present");
+        let device = self.x.device();
+        let logits = model.forward(self.x.clone());
+        let loss = CrossEntropyLossConfig::new()
+            .init(&device)
+            .forward(logits, self.y.clone());
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.optim.step(1e-3, model, grads));
+    }
+}
+
+fn mode(kernels: KernelMode) {
+    Ditto::<NdArray>::configure(
+        &Default::default(),
+        DittoConfig {
+            kernels,
+            ..Default::default()
+        },
+    );
+}
+
+fn mlp<B: AutodiffBackend>(d: &B::Device) -> Step<B, Mlp<B>> {
+    Step::new(Mlp::new(64, &[128], 10, 0.1, d), 64, 32, d)
+}
+
+fn cnn<B: AutodiffBackend>(d: &B::Device) -> Step<B, Cnn<B>> {
+    Step::new(Cnn::new(28, 28, &[8, 16], 64, 10, 0.1, d), 784, 64, d)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Interleaved rounds of `n` steps each: plain, run-to-run, canonical.
+fn ratios(name: &str, n: usize, rounds: usize, mut plain: impl FnMut(), mut wrapped: impl FnMut()) {
+    let (mut p, mut r, mut c) = (Vec::new(), Vec::new(), Vec::new());
+    let time = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        t.elapsed().as_secs_f64() * 1e3 / n as f64
+    };
+    for _ in 0..rounds {
+        p.push(time(&mut plain));
+        mode(KernelMode::RunToRun);
+        r.push(time(&mut wrapped));
+        mode(KernelMode::Canonical);
+        c.push(time(&mut wrapped));
+        mode(KernelMode::RunToRun);
+    }
+    let (p, r, c) = (median(p), median(r), median(c));
+    println!(
+        "{name}: plain {p:.3} ms, run-to-run {r:.3} ms ({:.3}x), canonical {c:.3} ms ({:.3}x)",
+        r / p,
+        c / p
+    );
+}
+
+fn bench(cr: &mut Criterion) {
+    let d = Default::default();
+    let mut g = cr.benchmark_group("train_step");
+    let mut s = mlp::<Plain>(&d);
+    g.bench_function("digits_mlp_plain", |b| b.iter(|| s.run()));
+    let mut s = mlp::<Wrapped>(&d);
+    mode(KernelMode::RunToRun);
+    g.bench_function("digits_mlp_run_to_run", |b| b.iter(|| s.run()));
+    mode(KernelMode::Canonical);
+    g.bench_function("digits_mlp_canonical", |b| b.iter(|| s.run()));
+    mode(KernelMode::RunToRun);
+    let mut s = cnn::<Plain>(&d);
+    g.bench_function("fashion_cnn_plain", |b| b.iter(|| s.run()));
+    let mut s = cnn::<Wrapped>(&d);
+    g.bench_function("fashion_cnn_run_to_run", |b| b.iter(|| s.run()));
+    mode(KernelMode::Canonical);
+    g.bench_function("fashion_cnn_canonical", |b| b.iter(|| s.run()));
+    mode(KernelMode::RunToRun);
+    g.finish();
+
+    let (mut a, mut b) = (mlp::<Plain>(&d), mlp::<Wrapped>(&d));
+    ratios("digits-mlp step", 50, 15, || a.run(), || b.run());
+    let (mut a, mut b) = (cnn::<Plain>(&d), cnn::<Wrapped>(&d));
+    ratios("fashion-cnn step", 5, 15, || a.run(), || b.run());
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
