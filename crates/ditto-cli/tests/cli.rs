@@ -376,9 +376,9 @@ fn sweep_reports_zero_drift_for_run_to_run_and_reuses_finished_cells() {
     assert!(third.contains("20 cells, 19 reused"), "{third}");
 }
 
-/// Canonical mode: 50 steps of each example give the same bits at 1 and 2 threads in
-/// separate processes, differ from run-to-run mode (the switch is live), and the mode is
-/// recorded in the checkpoint.
+/// Canonical mode: 50 steps of each example give the same bits at 1 and 2 threads and with
+/// SIMD forced off, in separate processes, differ from run-to-run mode (the switch is live),
+/// and the mode is recorded in the checkpoint.
 #[test]
 fn canonical_mode_is_identical_across_threads_and_processes() {
     let t = tempfile::tempdir().unwrap();
@@ -401,6 +401,24 @@ fn canonical_mode_is_identical_across_threads_and_processes() {
         };
         let c1 = run("c1", "canonical", "1");
         assert_eq!(run("c2", "canonical", "2"), c1, "{example}: threads 1 vs 2");
+        // The scalar path (no SIMD at all) computes the same IEEE operations.
+        let scalar_dir = t.path().join(format!("{example}-scalar"));
+        let out = Command::new(env!("CARGO_BIN_EXE_ditto"))
+            .args(["train", "--example", example, "--mode", "canonical"])
+            .args(["--max-steps", "50", "--out", scalar_dir.to_str().unwrap()])
+            .env("DITTO_SIMD", "off")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            fingerprint(&String::from_utf8_lossy(&out.stdout)),
+            c1,
+            "{example}: DITTO_SIMD=off"
+        );
         assert_ne!(run("r1", "run-to-run", "1"), c1, "{example}: modes differ");
         let a = t.path().join(format!("{example}-c1"));
         let b = t.path().join(format!("{example}-c2"));
