@@ -145,7 +145,18 @@ pub fn train<I: Inner>(
                         m.dropout,
                         device,
                     );
-                    with_optimizer::<$b, _>(model, data, config, resume, out, device, opts, &hooks)
+                    with_optimizer::<$b, _>(
+                        model,
+                        &Ctx {
+                            data,
+                            config,
+                            resume,
+                            out,
+                            device,
+                            opts,
+                            hooks,
+                        },
+                    )
                 }
                 None => {
                     let model = Mlp::<$b>::new(
@@ -155,7 +166,18 @@ pub fn train<I: Inner>(
                         m.dropout,
                         device,
                     );
-                    with_optimizer::<$b, _>(model, data, config, resume, out, device, opts, &hooks)
+                    with_optimizer::<$b, _>(
+                        model,
+                        &Ctx {
+                            data,
+                            config,
+                            resume,
+                            out,
+                            device,
+                            opts,
+                            hooks,
+                        },
+                    )
                 }
             }
         }};
@@ -190,13 +212,15 @@ where
     Ditto::<I>::configure(device, ditto_config(config));
     with_optimizer::<TrainBackend<I>, M>(
         model,
-        data,
-        config,
-        resume,
-        out,
-        device,
-        opts,
-        &ditto_hooks::<I>(),
+        &Ctx {
+            data,
+            config,
+            resume,
+            out,
+            device,
+            opts,
+            hooks: ditto_hooks::<I>(),
+        },
     )
 }
 
@@ -237,22 +261,24 @@ fn plain_hooks<I: Inner>() -> Hooks<I::Device> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn with_optimizer<B, M>(
-    model: M,
-    data: &TrainData,
-    config: &TrainConfig,
-    resume: Option<&Checkpoint>,
-    out: &Path,
-    device: &B::Device,
-    opts: &RunOptions,
-    hooks: &Hooks<B::Device>,
-) -> Result<RunSummary, Error>
+/// Everything a run needs besides the model and the optimiser.
+struct Ctx<'a, D> {
+    data: &'a TrainData,
+    config: &'a TrainConfig,
+    resume: Option<&'a Checkpoint>,
+    out: &'a Path,
+    device: &'a D,
+    opts: &'a RunOptions,
+    hooks: Hooks<D>,
+}
+
+fn with_optimizer<B, M>(model: M, cx: &Ctx<'_, B::Device>) -> Result<RunSummary, Error>
 where
     B: AutodiffBackend,
     M: TrainModel<B> + AutodiffModule<B>,
     M::InnerModule: TrainModel<B::InnerBackend>,
 {
+    let config = cx.config;
     let clip = config.grad_clip_norm.map(GradientClippingConfig::Norm);
     let o = &config.optimizer;
     let decay = (o.weight_decay > 0.0).then(|| WeightDecayConfig::new(o.weight_decay));
@@ -264,64 +290,27 @@ where
                 .with_momentum(momentum)
                 .with_weight_decay(decay)
                 .with_gradient_clipping(clip);
-            run(
-                model,
-                c.init(),
-                data,
-                config,
-                resume,
-                out,
-                device,
-                opts,
-                hooks,
-            )
+            run(model, c.init(), cx)
         }
         "adamw" => {
             let c = AdamWConfig::new()
                 .with_weight_decay(o.weight_decay)
                 .with_grad_clipping(clip);
-            run(
-                model,
-                c.init(),
-                data,
-                config,
-                resume,
-                out,
-                device,
-                opts,
-                hooks,
-            )
+            run(model, c.init(), cx)
         }
         _ => {
             let c = AdamConfig::new()
                 .with_grad_clipping(clip)
                 .with_weight_decay(decay);
-            run(
-                model,
-                c.init(),
-                data,
-                config,
-                resume,
-                out,
-                device,
-                opts,
-                hooks,
-            )
+            run(model, c.init(), cx)
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn run<B, M, X>(
     model: M,
     mut optim: OptimizerAdaptor<X, M, B>,
-    data: &TrainData,
-    config: &TrainConfig,
-    resume: Option<&Checkpoint>,
-    out: &Path,
-    device: &B::Device,
-    opts: &RunOptions,
-    hooks: &Hooks<B::Device>,
+    cx: &Ctx<'_, B::Device>,
 ) -> Result<RunSummary, Error>
 where
     B: AutodiffBackend,
@@ -329,6 +318,15 @@ where
     M::InnerModule: TrainModel<B::InnerBackend>,
     X: SimpleOptimizer<B::InnerBackend>,
 {
+    let &Ctx {
+        data,
+        config,
+        resume,
+        out,
+        device,
+        opts,
+        ref hooks,
+    } = cx;
     let root = Seed::from_u64(config.seed);
     fs::create_dir_all(out.join("checkpoints"))
         .map_err(|e| Error::io(out, "creating run directory", e))?;
