@@ -376,7 +376,7 @@ fn sweep_reports_zero_drift_for_run_to_run_and_reuses_finished_cells() {
     assert!(third.contains("20 cells, 19 reused"), "{third}");
 }
 
-/// Canonical mode: 50 steps of each example give the same bits at 1 and 2 threads and with
+/// Canonical mode: 50 steps of each example give the same bits at 1, 2 and 4 threads and with
 /// SIMD forced off, in separate processes, differ from run-to-run mode (the switch is live),
 /// and the mode is recorded in the checkpoint.
 #[test]
@@ -401,6 +401,7 @@ fn canonical_mode_is_identical_across_threads_and_processes() {
         };
         let c1 = run("c1", "canonical", "1");
         assert_eq!(run("c2", "canonical", "2"), c1, "{example}: threads 1 vs 2");
+        assert_eq!(run("c4", "canonical", "4"), c1, "{example}: threads 1 vs 4");
         // The scalar path (no SIMD at all) computes the same IEEE operations.
         let scalar_dir = t.path().join(format!("{example}-scalar"));
         let out = Command::new(env!("CARGO_BIN_EXE_ditto"))
