@@ -84,7 +84,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Interleaved rounds of `n` steps each: plain, run-to-run, canonical.
+/// Interleaved rounds of `n` steps each of plain, run-to-run and canonical.
 fn ratios(name: &str, n: usize, rounds: usize, mut plain: impl FnMut(), mut wrapped: impl FnMut()) {
     let (mut p, mut r, mut c) = (Vec::new(), Vec::new(), Vec::new());
     let time = |f: &mut dyn FnMut()| {
@@ -94,13 +94,23 @@ fn ratios(name: &str, n: usize, rounds: usize, mut plain: impl FnMut(), mut wrap
         }
         t.elapsed().as_secs_f64() * 1e3 / n as f64
     };
-    for _ in 0..rounds {
-        p.push(time(&mut plain));
-        mode(KernelMode::RunToRun);
-        r.push(time(&mut wrapped));
-        mode(KernelMode::Canonical);
-        c.push(time(&mut wrapped));
-        mode(KernelMode::RunToRun);
+    // Rotate the order each round so that no variant always runs first (warm caches) or
+    // right after a mode switch.
+    for round in 0..rounds {
+        for slot in 0..3 {
+            match (round + slot) % 3 {
+                0 => p.push(time(&mut plain)),
+                1 => {
+                    mode(KernelMode::RunToRun);
+                    r.push(time(&mut wrapped));
+                }
+                _ => {
+                    mode(KernelMode::Canonical);
+                    c.push(time(&mut wrapped));
+                    mode(KernelMode::RunToRun);
+                }
+            }
+        }
     }
     let (p, r, c) = (median(p), median(r), median(c));
     println!(
@@ -131,7 +141,7 @@ fn bench(cr: &mut Criterion) {
     g.finish();
 
     let (mut a, mut b) = (mlp::<Plain>(&d), mlp::<Wrapped>(&d));
-    ratios("digits-mlp step", 50, 15, || a.run(), || b.run());
+    ratios("digits-mlp step", 50, 30, || a.run(), || b.run());
     let (mut a, mut b) = (cnn::<Plain>(&d), cnn::<Wrapped>(&d));
     ratios("fashion-cnn step", 5, 15, || a.run(), || b.run());
 }
