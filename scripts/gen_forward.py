@@ -60,6 +60,12 @@ OVERRIDES = {
     "conv2d_x_backward",
     "conv2d_weight_backward",
     "conv2d_bias_backward",
+    "conv_transpose2d",
+    "conv_transpose2d_x_backward",
+    "conv_transpose2d_weight_backward",
+    "conv_transpose2d_bias_backward",
+    "avg_pool2d",
+    "avg_pool2d_backward",
 }
 
 # Return types that are structs branded by the backend: the forwarded result is converted

@@ -28,9 +28,9 @@ pub enum KernelMode {
     #[default]
     RunToRun,
     /// ditto's canonical kernels (`CANONICAL.md`) for matmul, sums and means, exp, log, tanh,
-    /// erf, sigmoid, gelu, powf and conv2d with its backward ops: one specified IEEE operation
-    /// order per output, so the bits do not depend on the thread count, the instruction set
-    /// or the backend. Computed on the host.
+    /// erf, sigmoid, gelu, powf, conv2d, conv_transpose2d and average pooling with their
+    /// backward ops: one specified IEEE operation order per output, so the bits do not depend
+    /// on the thread count, the instruction set or the backend. Computed on the host.
     Canonical,
 }
 

@@ -199,3 +199,146 @@ fn run_to_run_mode_still_forwards_to_the_backend() {
         .matmul(Tensor::from_data(TensorData::new(b, [70, 9]), &dev));
     assert_eq!(bits(&values(plain)), bits(&values(ditto)));
 }
+
+fn close(a: &[f32], b: &[f32], what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!(
+            (x - y).abs() <= 1e-4 * (1.0 + y.abs()),
+            "{what}[{i}]: canonical {x} vs burn-ndarray {y}"
+        );
+    }
+}
+
+/// conv2d and conv_transpose2d (stride 2, padding 1, padding_out 1, 2 groups): canonical mode
+/// computes what burn-ndarray computes, forward and every gradient (to rounding), and is
+/// deterministic.
+#[test]
+fn convolutions_match_burn_semantics_forward_and_backward() {
+    use burn::nn::conv::ConvTranspose2dConfig;
+    let dev = canonical_mode();
+    let x = normal("tx", 2 * 4 * 5 * 6);
+    let gy_len = 2 * 6 * 10 * 12;
+    let r = normal("tr", gy_len);
+    let run = |canonical: bool| -> Vec<Vec<f32>> {
+        D::configure(
+            &dev,
+            DittoConfig {
+                kernels: if canonical {
+                    KernelMode::Canonical
+                } else {
+                    KernelMode::RunToRun
+                },
+                ..Default::default()
+            },
+        );
+        let mut layer = ConvTranspose2dConfig::new([4, 6], [3, 3])
+            .with_stride([2, 2])
+            .with_padding([1, 1])
+            .with_padding_out([1, 1])
+            .with_groups(2)
+            .with_bias(true)
+            .init::<A>(&dev);
+        let w = normal("tw", 4 * 3 * 9);
+        layer.weight =
+            Param::from_tensor(Tensor::from_data(TensorData::new(w, [4, 3, 3, 3]), &dev));
+        layer.bias = Some(Param::from_tensor(Tensor::from_data(
+            TensorData::new(normal("tb", 6), [6]),
+            &dev,
+        )));
+        let tx = Tensor::<A, 4>::from_data(TensorData::new(x.clone(), [2, 4, 5, 6]), &dev)
+            .require_grad();
+        let y = layer.forward(tx.clone());
+        assert_eq!(y.dims(), [2, 6, 10, 12]);
+        let tr = Tensor::<A, 4>::from_data(TensorData::new(r.clone(), [2, 6, 10, 12]), &dev);
+        let grads = (y.clone() * tr).sum().backward();
+        vec![
+            values(y),
+            values(tx.grad(&grads).unwrap()),
+            values(layer.weight.grad(&grads).unwrap()),
+            values(layer.bias.as_ref().unwrap().grad(&grads).unwrap()),
+        ]
+    };
+    let canon = run(true);
+    let again = run(true);
+    let plain = run(false);
+    // The canonical output is, bit for bit, conv2d's input gradient with x as the output
+    // gradient, plus the bias (CANONICAL.md).
+    let opts = Conv2dOptions {
+        stride: [2, 2],
+        padding: [1, 1],
+        dilation: [1, 1],
+        groups: 2,
+    };
+    let mut want = vec![0f32; 2 * 6 * 10 * 12];
+    conv_backward::conv2d_input_grad(
+        &x,
+        &normal("tw", 4 * 3 * 9),
+        [4, 3, 3, 3],
+        [2, 6, 10, 12],
+        &opts,
+        &mut want,
+    )
+    .unwrap();
+    let b = normal("tb", 6);
+    for (i, v) in want.iter_mut().enumerate() {
+        *v += b[(i / 120) % 6];
+    }
+    assert_eq!(
+        bits(&canon[0]),
+        bits(&want),
+        "routed to the canonical kernel"
+    );
+    D::configure(&dev, DittoConfig::default());
+    for (i, what) in ["output", "input grad", "weight grad", "bias grad"]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(bits(&canon[i]), bits(&again[i]), "{what}: deterministic");
+        close(&canon[i], &plain[i], what);
+    }
+}
+
+/// Average pooling (overlapping 3x3 windows, stride 2, padding 1, both divisor modes):
+/// canonical forward and gradient match burn-ndarray to rounding and are deterministic.
+#[test]
+fn avg_pool_matches_burn_semantics_forward_and_backward() {
+    use burn::nn::pool::AvgPool2dConfig;
+    let dev = canonical_mode();
+    let x = normal("px", 2 * 3 * 9 * 8);
+    for include_pad in [true, false] {
+        let run = |canonical: bool| -> (Vec<f32>, Vec<f32>) {
+            D::configure(
+                &dev,
+                DittoConfig {
+                    kernels: if canonical {
+                        KernelMode::Canonical
+                    } else {
+                        KernelMode::RunToRun
+                    },
+                    ..Default::default()
+                },
+            );
+            let pool = AvgPool2dConfig::new([3, 3])
+                .with_strides([2, 2])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .with_count_include_pad(include_pad)
+                .init();
+            let tx = Tensor::<A, 4>::from_data(TensorData::new(x.clone(), [2, 3, 9, 8]), &dev)
+                .require_grad();
+            let y = pool.forward(tx.clone());
+            let r = Tensor::<A, 4>::from_data(
+                TensorData::new(normal("pr", y.dims().iter().product()), y.dims()),
+                &dev,
+            );
+            let grads = (y.clone() * r).sum().backward();
+            (values(y), values(tx.grad(&grads).unwrap()))
+        };
+        let (c, again, p) = (run(true), run(true), run(false));
+        assert_eq!(bits(&c.0), bits(&again.0));
+        assert_eq!(bits(&c.1), bits(&again.1));
+        close(&c.0, &p.0, "avg_pool2d");
+        close(&c.1, &p.1, "avg_pool2d gradient");
+    }
+    D::configure(&dev, DittoConfig::default());
+}

@@ -234,6 +234,116 @@ impl<B: Inner> ModuleOps<Self> for Ditto<B> {
         ))
     }
 
+    fn conv_transpose2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: Option<FloatTensor<Self>>,
+        options: ConvTransposeOptions<2>,
+    ) -> FloatTensor<Self> {
+        crate::audit::record("conv_transpose2d");
+        if canonical::active::<B>(&x) && canonical::transposed_ok::<B>(&x, &weight, &options) {
+            return canonical::conv_transpose2d::<B>(x, weight, bias, &options);
+        }
+        B::conv_transpose2d(x, weight, bias, options)
+    }
+
+    fn conv_transpose2d_x_backward(
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvTransposeOptions<2>,
+    ) -> FloatTensor<Self> {
+        crate::audit::record("conv_transpose2d_x_backward");
+        if canonical::active::<B>(&weight)
+            && canonical::transposed_grad_ok::<B>(&weight, &output_grad, &options)
+        {
+            return canonical::conv_transpose2d_x_backward::<B>(weight, output_grad, &options);
+        }
+        B::conv_transpose2d_x_backward(weight, output_grad, options)
+    }
+
+    fn conv_transpose2d_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvTransposeOptions<2>,
+    ) -> FloatTensor<Self> {
+        crate::audit::record("conv_transpose2d_weight_backward");
+        if canonical::active::<B>(&x) && canonical::transposed_ok::<B>(&x, &weight, &options) {
+            return canonical::conv_transpose2d_weight_backward::<B>(
+                x,
+                weight,
+                output_grad,
+                &options,
+            );
+        }
+        B::conv_transpose2d_weight_backward(x, weight, output_grad, options)
+    }
+
+    fn conv_transpose2d_bias_backward(
+        x: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        crate::audit::record("conv_transpose2d_bias_backward");
+        if canonical::active::<B>(&x) {
+            return canonical::conv2d_bias_backward::<B>(bias, output_grad);
+        }
+        B::conv_transpose2d_bias_backward(x, bias, output_grad)
+    }
+
+    fn avg_pool2d(
+        x: FloatTensor<Self>,
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        count_include_pad: bool,
+        ceil_mode: bool,
+    ) -> FloatTensor<Self> {
+        crate::audit::record("avg_pool2d");
+        if !ceil_mode && canonical::active::<B>(&x) {
+            return canonical::avg_pool2d::<B>(x, kernel_size, stride, padding, count_include_pad);
+        }
+        B::avg_pool2d(
+            x,
+            kernel_size,
+            stride,
+            padding,
+            count_include_pad,
+            ceil_mode,
+        )
+    }
+
+    fn avg_pool2d_backward(
+        x: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        count_include_pad: bool,
+        ceil_mode: bool,
+    ) -> FloatTensor<Self> {
+        crate::audit::record("avg_pool2d_backward");
+        if !ceil_mode && canonical::active::<B>(&x) {
+            return canonical::avg_pool2d_backward::<B>(
+                x,
+                grad,
+                kernel_size,
+                stride,
+                padding,
+                count_include_pad,
+            );
+        }
+        B::avg_pool2d_backward(
+            x,
+            grad,
+            kernel_size,
+            stride,
+            padding,
+            count_include_pad,
+            ceil_mode,
+        )
+    }
+
     forward_module_ops!();
 }
 

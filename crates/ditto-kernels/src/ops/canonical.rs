@@ -6,7 +6,7 @@
 //! canonical mode computes the same bits as `Ditto<NdArray>`), at the price of a host round
 //! trip per op. Operands that are not f32 are converted to f32 first and the result is f32.
 
-use burn_backend::ops::ConvOptions;
+use burn_backend::ops::{ConvOptions, ConvTransposeOptions};
 use burn_backend::{Scalar, TensorData, TensorMetadata};
 
 use crate::canonical::{self, conv::Conv2dOptions};
@@ -269,4 +269,231 @@ pub(crate) fn conv2d_bias_backward<B: Inner>(bias: F<B>, output_grad: F<B>) -> F
         })
         .collect();
     upload::<B>(out, bs, &device)
+}
+
+/// The conv2d geometry a transposed convolution is the adjoint of: output `[n, c_out, oh, ow]`
+/// with `oh = (h - 1) * s - 2p + d * (k - 1) + padding_out + 1`; `None` when conv2d over that
+/// output would not give back `[h, w]` (a `padding_out` of at least the stride), which is then
+/// forwarded to `B`.
+fn transposed_geometry(
+    x_shape: &[usize],
+    w_shape: &[usize],
+    o: &ConvTransposeOptions<2>,
+) -> Option<([usize; 4], Conv2dOptions)> {
+    let opts = Conv2dOptions {
+        stride: o.stride,
+        padding: o.padding,
+        dilation: o.dilation,
+        groups: o.groups,
+    };
+    let mut out = [x_shape[0], w_shape[1] * o.groups, 0, 0];
+    for d in 0..2 {
+        let full = (x_shape[2 + d].checked_sub(1)?) * o.stride[d]
+            + o.dilation[d] * (w_shape[2 + d].checked_sub(1)?)
+            + o.padding_out[d]
+            + 1;
+        out[2 + d] = full.checked_sub(2 * o.padding[d])?;
+    }
+    let back =
+        canonical::conv::output_size([out[2], out[3]], [w_shape[2], w_shape[3]], &opts).ok()?;
+    (back == [x_shape[2], x_shape[3]]).then_some((out, opts))
+}
+
+/// Whether a transposed convolution of these shapes can run canonically.
+pub(crate) fn transposed_ok<B: Inner>(
+    x: &F<B>,
+    weight: &F<B>,
+    o: &ConvTransposeOptions<2>,
+) -> bool {
+    transposed_geometry(&x.shape().to_vec(), &weight.shape().to_vec(), o).is_some()
+}
+
+/// Transposed convolution: conv2d's input gradient with `x` as the output gradient (the same
+/// per-output order), then the bias added with one IEEE `+`.
+pub(crate) fn conv_transpose2d<B: Inner>(
+    x: F<B>,
+    weight: F<B>,
+    bias: Option<F<B>>,
+    options: &ConvTransposeOptions<2>,
+) -> F<B> {
+    let device = B::float_device(&x);
+    let (xv, xs) = host::<B>(x);
+    let (wv, ws) = host::<B>(weight);
+    let (out_shape, o) = transposed_geometry(&xs, &ws, options).expect("checked by transposed_ok");
+    let mut y = vec![0f32; out_shape.iter().product()];
+    ok(canonical::conv_backward::conv2d_input_grad(
+        &xv,
+        &wv,
+        dims4(&ws),
+        out_shape,
+        &o,
+        &mut y,
+    ));
+    if let Some(b) = bias {
+        let (bv, _) = host::<B>(b);
+        let plane = out_shape[2] * out_shape[3];
+        for (i, v) in y.iter_mut().enumerate() {
+            *v += bv[(i / plane) % out_shape[1]];
+        }
+    }
+    upload::<B>(y, out_shape.to_vec(), &device)
+}
+
+/// Whether the input gradient of a transposed convolution with this output gradient can run
+/// canonically (its forward could).
+pub(crate) fn transposed_grad_ok<B: Inner>(
+    weight: &F<B>,
+    output_grad: &F<B>,
+    o: &ConvTransposeOptions<2>,
+) -> bool {
+    let (ws, gs) = (weight.shape().to_vec(), output_grad.shape().to_vec());
+    let opts = Conv2dOptions {
+        stride: o.stride,
+        padding: o.padding,
+        dilation: o.dilation,
+        groups: o.groups,
+    };
+    let Ok([h, w]) = canonical::conv::output_size([gs[2], gs[3]], [ws[2], ws[3]], &opts) else {
+        return false;
+    };
+    transposed_geometry(&[gs[0], ws[0], h, w], &ws, o).is_some_and(|(out, _)| out[..] == gs[..])
+}
+
+/// Gradient of a transposed convolution's input: conv2d of the output gradient with the same
+/// weight.
+pub(crate) fn conv_transpose2d_x_backward<B: Inner>(
+    weight: F<B>,
+    output_grad: F<B>,
+    options: &ConvTransposeOptions<2>,
+) -> F<B> {
+    let device = B::float_device(&weight);
+    let (wv, ws) = host::<B>(weight);
+    let (gy, gs) = host::<B>(output_grad);
+    let o = Conv2dOptions {
+        stride: options.stride,
+        padding: options.padding,
+        dilation: options.dilation,
+        groups: options.groups,
+    };
+    let [oh, ow] = canonical::conv::output_size([gs[2], gs[3]], [ws[2], ws[3]], &o)
+        .unwrap_or_else(|e| panic!("ditto canonical mode: {e}"));
+    let mut gx = vec![0f32; gs[0] * ws[0] * oh * ow];
+    ok(canonical::conv::conv2d(
+        &gy,
+        dims4(&gs),
+        &wv,
+        dims4(&ws),
+        None,
+        &o,
+        &mut gx,
+    ));
+    upload::<B>(gx, vec![gs[0], ws[0], oh, ow], &device)
+}
+
+/// Gradient of a transposed convolution's weight: conv2d's weight gradient with the roles of
+/// input and output gradient exchanged.
+pub(crate) fn conv_transpose2d_weight_backward<B: Inner>(
+    x: F<B>,
+    weight: F<B>,
+    output_grad: F<B>,
+    options: &ConvTransposeOptions<2>,
+) -> F<B> {
+    let device = B::float_device(&x);
+    let ws = weight.shape().to_vec();
+    let (xv, _) = host::<B>(x);
+    let (gy, gs) = host::<B>(output_grad);
+    let o = Conv2dOptions {
+        stride: options.stride,
+        padding: options.padding,
+        dilation: options.dilation,
+        groups: options.groups,
+    };
+    let mut gw = vec![0f32; ws.iter().product()];
+    ok(canonical::conv_backward::conv2d_weight_grad(
+        &gy,
+        dims4(&gs),
+        &xv,
+        dims4(&ws),
+        &o,
+        &mut gw,
+        None,
+    ));
+    upload::<B>(gw, ws, &device)
+}
+
+/// Average pooling (no `ceil_mode`): the canonical window sum, divided by the window size or
+/// the in-bounds count.
+pub(crate) fn avg_pool2d<B: Inner>(
+    x: F<B>,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+    count_include_pad: bool,
+) -> F<B> {
+    let device = B::float_device(&x);
+    let (xv, xs) = host::<B>(x);
+    let o = Conv2dOptions {
+        stride,
+        padding,
+        dilation: [1, 1],
+        groups: 1,
+    };
+    let [oh, ow] = canonical::conv::output_size([xs[2], xs[3]], kernel, &o)
+        .unwrap_or_else(|e| panic!("ditto canonical mode: {e}"));
+    let mut out = vec![0f32; xs[0] * xs[1] * oh * ow];
+    ok(canonical::conv::avg_pool2d(
+        &xv,
+        dims4(&xs),
+        kernel,
+        &o,
+        count_include_pad,
+        &mut out,
+    ));
+    upload::<B>(out, vec![xs[0], xs[1], oh, ow], &device)
+}
+
+/// Average pooling's input gradient: every input element starts at `+0.0` and adds, with IEEE
+/// `+`, `gy[oh][ow] / divisor` of each window that covers it, windows in ascending `(oh, ow)`
+/// order (the divisor as in the forward pass).
+pub(crate) fn avg_pool2d_backward<B: Inner>(
+    x: F<B>,
+    grad: F<B>,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+    count_include_pad: bool,
+) -> F<B> {
+    let device = B::float_device(&x);
+    let xs = x.shape().to_vec();
+    let (gy, gs) = host::<B>(grad);
+    let ([h, w], [oh, ow]) = ([xs[2], xs[3]], [gs[2], gs[3]]);
+    let mut gx = vec![0f32; xs.iter().product()];
+    for plane in 0..xs[0] * xs[1] {
+        let g = &gy[plane * oh * ow..(plane + 1) * oh * ow];
+        let dst = &mut gx[plane * h * w..(plane + 1) * h * w];
+        for y in 0..oh {
+            for xo in 0..ow {
+                let rows: Vec<usize> = (0..kernel[0])
+                    .filter_map(|i| (y * stride[0] + i).checked_sub(padding[0]))
+                    .filter(|&r| r < h)
+                    .collect();
+                let cols: Vec<usize> = (0..kernel[1])
+                    .filter_map(|j| (xo * stride[1] + j).checked_sub(padding[1]))
+                    .filter(|&c| c < w)
+                    .collect();
+                let divisor = if count_include_pad {
+                    (kernel[0] * kernel[1]) as f32
+                } else {
+                    (rows.len() * cols.len()) as f32
+                };
+                let v = g[y * ow + xo] / divisor;
+                for &r in &rows {
+                    for &c in &cols {
+                        dst[r * w + c] += v;
+                    }
+                }
+            }
+        }
+    }
+    upload::<B>(gx, xs, &device)
 }
