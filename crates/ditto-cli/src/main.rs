@@ -515,24 +515,19 @@ fn train(
         stop_at,
         verbose: true,
     };
+    fn on<I: ditto_kernels::Inner>(
+        data: &TrainData,
+        cfg: &TrainConfig,
+        resume: Option<&Checkpoint>,
+        out: &Path,
+        opts: &RunOptions,
+    ) -> Result<RunSummary, ditto_train::Error> {
+        ditto_train::train::<I>(data, cfg, resume, out, &Default::default(), opts)
+    }
     Ok(match cfg.backend.as_str() {
-        "ndarray" => ditto_train::train::<burn::backend::NdArray>(
-            &data,
-            cfg,
-            resume,
-            out,
-            &Default::default(),
-            &opts,
-        )?,
+        "ndarray" => on::<burn::backend::NdArray>(&data, cfg, resume, out, &opts)?,
         #[cfg(feature = "wgpu")]
-        "wgpu" => ditto_train::train::<burn::backend::Wgpu>(
-            &data,
-            cfg,
-            resume,
-            out,
-            &Default::default(),
-            &opts,
-        )?,
+        "wgpu" => on::<burn::backend::Wgpu>(&data, cfg, resume, out, &opts)?,
         other => {
             return Err(format!("backend {other:?} is not available in this build").into());
         }

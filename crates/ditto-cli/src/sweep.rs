@@ -279,15 +279,16 @@ impl Sweep {
             weights.insert(c.clone(), w);
             results.push(r);
         }
-        let reference = |c: &Cell| Cell {
-            mode: c.mode.clone(),
+        // The reference cell of (mode, seed): the first value of every other factor.
+        let reference = |mode: &str, seed: u64| Cell {
+            mode: mode.to_owned(),
             backend: self.backends[0].clone(),
             threads: self.threads[0],
             workers: self.workers[0],
-            seed: c.seed,
+            seed,
         };
         for r in &mut results {
-            let rc = reference(&r.cell);
+            let rc = reference(&r.cell.mode, r.cell.seed);
             if let (Some(a), Some(b)) = (weights.get(&r.cell), weights.get(&rc)) {
                 r.max_ulp_to_reference = max_ulp(a, b);
                 r.identical_to_reference = r.max_ulp_to_reference == 0 && a.len() == b.len();
@@ -303,15 +304,7 @@ impl Sweep {
             let refs: Vec<&CellResult> = self
                 .seeds
                 .iter()
-                .filter_map(|&seed| {
-                    find(&reference(&Cell {
-                        mode: mode.clone(),
-                        backend: String::new(),
-                        threads: 0,
-                        workers: 0,
-                        seed,
-                    }))
-                })
+                .filter_map(|&seed| find(&reference(mode, seed)))
                 .collect();
             let acc: Vec<f64> = refs.iter().map(|r| f64::from(r.test_accuracy)).collect();
             let loss: Vec<f64> = refs.iter().map(|r| f64::from(r.test_loss)).collect();
@@ -345,13 +338,7 @@ impl Sweep {
                 }
                 let mut rows = Vec::new();
                 for &seed in &self.seeds {
-                    let rc = reference(&Cell {
-                        mode: mode.clone(),
-                        backend: String::new(),
-                        threads: 0,
-                        workers: 0,
-                        seed,
-                    });
+                    let rc = reference(mode, seed);
                     let Some(r0) = find(&rc) else { continue };
                     let mut row = DriftRow {
                         seed,

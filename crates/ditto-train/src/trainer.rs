@@ -133,7 +133,15 @@ pub fn train<I: Inner>(
     };
     macro_rules! go {
         ($b:ty, $hooks:expr) => {{
-            let hooks = $hooks;
+            let cx = Ctx {
+                data,
+                config,
+                resume,
+                out,
+                device,
+                opts,
+                hooks: $hooks,
+            };
             match cnn_dims {
                 Some((h, w)) => {
                     let model = Cnn::<$b>::new(
@@ -145,18 +153,7 @@ pub fn train<I: Inner>(
                         m.dropout,
                         device,
                     );
-                    with_optimizer::<$b, _>(
-                        model,
-                        &Ctx {
-                            data,
-                            config,
-                            resume,
-                            out,
-                            device,
-                            opts,
-                            hooks,
-                        },
-                    )
+                    with_optimizer::<$b, _>(model, &cx)
                 }
                 None => {
                     let model = Mlp::<$b>::new(
@@ -166,18 +163,7 @@ pub fn train<I: Inner>(
                         m.dropout,
                         device,
                     );
-                    with_optimizer::<$b, _>(
-                        model,
-                        &Ctx {
-                            data,
-                            config,
-                            resume,
-                            out,
-                            device,
-                            opts,
-                            hooks,
-                        },
-                    )
+                    with_optimizer::<$b, _>(model, &cx)
                 }
             }
         }};
@@ -459,19 +445,21 @@ where
                 fingerprint: fp,
                 optimizer: BTreeMap::new(),
             };
-            if config.checkpoint_every > 0 && step % config.checkpoint_every == 0 {
-                let name = format!("step-{step:08}.safetensors");
+            let periodic = config.checkpoint_every > 0 && step % config.checkpoint_every == 0;
+            if periodic || step == stop {
                 let ck = checkpoint(&model, &params, &optim, &state, &manifest)?;
-                ck.write(&out.join("checkpoints").join(name))?;
-                prune(&out.join("checkpoints"), config.keep_checkpoints)?;
-            }
-            if step == stop {
-                let ck = checkpoint(&model, &params, &optim, &state, &manifest)?;
-                ck.write(&out.join(if stop == total_steps {
-                    "final.safetensors"
-                } else {
-                    "last.safetensors"
-                }))?;
+                if periodic {
+                    let name = format!("step-{step:08}.safetensors");
+                    ck.write(&out.join("checkpoints").join(name))?;
+                    prune(&out.join("checkpoints"), config.keep_checkpoints)?;
+                }
+                if step == stop {
+                    ck.write(&out.join(if stop == total_steps {
+                        "final.safetensors"
+                    } else {
+                        "last.safetensors"
+                    }))?;
+                }
             }
         }
     }

@@ -271,6 +271,16 @@ pub(crate) fn conv2d_bias_backward<B: Inner>(bias: F<B>, output_grad: F<B>) -> F
     upload::<B>(out, bs, &device)
 }
 
+/// The conv2d options a transposed convolution is the adjoint of.
+fn transposed_opts(o: &ConvTransposeOptions<2>) -> Conv2dOptions {
+    Conv2dOptions {
+        stride: o.stride,
+        padding: o.padding,
+        dilation: o.dilation,
+        groups: o.groups,
+    }
+}
+
 /// The conv2d geometry a transposed convolution is the adjoint of: output `[n, c_out, oh, ow]`
 /// with `oh = (h - 1) * s - 2p + d * (k - 1) + padding_out + 1`; `None` when conv2d over that
 /// output would not give back `[h, w]` (a `padding_out` of at least the stride), which is then
@@ -280,12 +290,7 @@ fn transposed_geometry(
     w_shape: &[usize],
     o: &ConvTransposeOptions<2>,
 ) -> Option<([usize; 4], Conv2dOptions)> {
-    let opts = Conv2dOptions {
-        stride: o.stride,
-        padding: o.padding,
-        dilation: o.dilation,
-        groups: o.groups,
-    };
+    let opts = transposed_opts(o);
     let mut out = [x_shape[0], w_shape[1] * o.groups, 0, 0];
     for d in 0..2 {
         let full = (x_shape[2 + d].checked_sub(1)?) * o.stride[d]
@@ -347,12 +352,7 @@ pub(crate) fn transposed_grad_ok<B: Inner>(
     o: &ConvTransposeOptions<2>,
 ) -> bool {
     let (ws, gs) = (weight.shape().to_vec(), output_grad.shape().to_vec());
-    let opts = Conv2dOptions {
-        stride: o.stride,
-        padding: o.padding,
-        dilation: o.dilation,
-        groups: o.groups,
-    };
+    let opts = transposed_opts(o);
     let Ok([h, w]) = canonical::conv::output_size([gs[2], gs[3]], [ws[2], ws[3]], &opts) else {
         return false;
     };
@@ -369,12 +369,7 @@ pub(crate) fn conv_transpose2d_x_backward<B: Inner>(
     let device = B::float_device(&weight);
     let (wv, ws) = host::<B>(weight);
     let (gy, gs) = host::<B>(output_grad);
-    let o = Conv2dOptions {
-        stride: options.stride,
-        padding: options.padding,
-        dilation: options.dilation,
-        groups: options.groups,
-    };
+    let o = transposed_opts(options);
     let [oh, ow] = canonical::conv::output_size([gs[2], gs[3]], [ws[2], ws[3]], &o)
         .unwrap_or_else(|e| panic!("ditto canonical mode: {e}"));
     let mut gx = vec![0f32; gs[0] * ws[0] * oh * ow];
@@ -402,12 +397,7 @@ pub(crate) fn conv_transpose2d_weight_backward<B: Inner>(
     let ws = weight.shape().to_vec();
     let (xv, _) = host::<B>(x);
     let (gy, gs) = host::<B>(output_grad);
-    let o = Conv2dOptions {
-        stride: options.stride,
-        padding: options.padding,
-        dilation: options.dilation,
-        groups: options.groups,
-    };
+    let o = transposed_opts(options);
     let mut gw = vec![0f32; ws.iter().product()];
     ok(canonical::conv_backward::conv2d_weight_grad(
         &gy,
