@@ -18,7 +18,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ditto::Seed;
 use ditto::kernels::{Ditto, DittoConfig, KernelMode};
 use ditto::rng::{BurnDefaults, reinit};
-use ditto::train::{Cnn, Mlp, TrainModel};
+use ditto::train::{Cnn, Mlp, TrainModel, fingerprint, read_params};
 
 type Plain = Autodiff<NdArray>;
 type Wrapped = Autodiff<Ditto<NdArray>>;
@@ -144,6 +144,30 @@ fn bench(cr: &mut Criterion) {
     ratios("digits-mlp step", 50, 30, || a.run(), || b.run());
     let (mut a, mut b) = (cnn::<Plain>(&d), cnn::<Wrapped>(&d));
     ratios("fashion-cnn step", 5, 15, || a.run(), || b.run());
+    trace_cost(&mut b);
+}
+
+/// What the trainer's default trace (`[trace] every = 1`: read every parameter back and
+/// hash it after each step) costs, relative to a fashion-cnn step in run-to-run mode.
+fn trace_cost(s: &mut Step<Wrapped, Cnn<Wrapped>>) {
+    let (mut step, mut trace) = (Vec::new(), Vec::new());
+    for _ in 0..15 {
+        let t = Instant::now();
+        s.run();
+        step.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        for _ in 0..10 {
+            let model = s.model.as_ref().expect("model present");
+            std::hint::black_box(fingerprint(&read_params(model)));
+        }
+        trace.push(t.elapsed().as_secs_f64() * 1e3 / 10.0);
+    }
+    let (step, trace) = (median(step), median(trace));
+    println!(
+        "fashion-cnn trace line (read back + fingerprint of every parameter): {trace:.3} ms \
+         = {:.2}% of a {step:.3} ms step",
+        100.0 * trace / step
+    );
 }
 
 criterion_group!(benches, bench);

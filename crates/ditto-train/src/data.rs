@@ -7,8 +7,9 @@ use ditto_data::{
 };
 use ditto_rng::Seed;
 
-use crate::config::TrainConfig;
+use crate::config::{BundledData, DataSource, TrainConfig};
 use crate::error::{Error, ErrorKind};
+use crate::objective::TargetKind;
 
 /// Class: portable. What the trainer trains and tests on: one-channel samples of shape
 /// `dims` (an image `[height, width]` or a vector `[features]`), labels below `classes`.
@@ -26,17 +27,28 @@ pub struct TrainData {
     dims: Vec<usize>,
     classes: usize,
     pixel_max: f32,
+    /// Regression: the number of trailing values of each sample that are targets.
+    value_targets: Option<usize>,
 }
 
-/// Class: portable. A batch as the trainer feeds it: row-major features and labels.
+/// Class: portable. A batch as the trainer feeds it: row-major inputs and the targets.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch {
     /// `rows * features` values.
     pub x: Vec<f32>,
-    /// `rows` labels.
-    pub y: Vec<i64>,
+    /// The targets.
+    pub targets: BatchTargets,
     /// Number of rows.
     pub rows: usize,
+}
+
+/// Class: portable. A batch's targets.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BatchTargets {
+    /// `rows` class indices.
+    Classes(Vec<i64>),
+    /// `rows * width` real values, row-major.
+    Values(Vec<f32>),
 }
 
 impl TrainData {
@@ -70,27 +82,69 @@ impl TrainData {
         Self::from_parts(Arc::clone(&all), train, all, test, pixel_max)
     }
 
-    /// Class: portable. The bundled data set `config.data.name` (compiled into the binary):
-    /// `digits` (pixels 0..=16, split by the run's seed) or `fashion` (the Fashion-MNIST
-    /// subset's own 6000/1000 split, pixels 0..=255).
+    /// Class: portable. Regression data: the last `targets` values of each sample (1-D
+    /// samples) are its real-valued targets, the others its inputs. Labels are ignored. Inputs
+    /// are divided by `pixel_max`, targets are kept as they are.
+    ///
+    /// Errors: [`ErrorKind::Invalid`] when samples are not 1-D or have no input left.
+    pub fn regression(
+        train: InMemory,
+        test: InMemory,
+        targets: usize,
+        pixel_max: f32,
+    ) -> Result<Self, Error> {
+        let width = match train.dims() {
+            [w] => *w,
+            dims => {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    None,
+                    format!("regression samples must be 1-D, found {dims:?}"),
+                ));
+            }
+        };
+        if targets == 0 || targets >= width {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                format!("{targets} target values out of {width} leave no input or no target"),
+            ));
+        }
+        let mut d = Self::new(train, test, pixel_max)?;
+        d.dims = vec![width - targets];
+        d.value_targets = Some(targets);
+        Ok(d)
+    }
+
+    /// Class: portable. The bundled data set of `config.data.source` (compiled into the
+    /// binary): `digits` (pixels 0..=16, split by the run's seed) or `fashion` (the
+    /// Fashion-MNIST subset's own 6000/1000 split, pixels 0..=255).
+    ///
+    /// Errors: [`ErrorKind::Invalid`] when the source is not a bundled one.
     pub fn bundled(config: &TrainConfig) -> Result<Self, Error> {
-        let data_err = |e: ditto_data::Error| Error::new(ErrorKind::Data, None, e.to_string());
-        match config.data.name.as_str() {
-            "digits" => Self::split(
+        let data_err = |e: ditto_data::Error| {
+            Error::with_source(ErrorKind::Data, None, "reading bundled data", e)
+        };
+        match &config.data.source {
+            DataSource::Bundled(BundledData::Digits) => Self::split(
                 bundled::embedded_digits().map_err(data_err)?,
-                &Seed::from_u64(config.seed),
+                &crate::seeds::RunSeeds::new(config.seed).data_root(),
                 config.data.test_fraction,
                 config.data.stratified,
                 16.0,
             ),
-            "fashion" => {
+            DataSource::Bundled(BundledData::Fashion) => {
                 let (train, test) = bundled::embedded_fashion_subset().map_err(data_err)?;
                 Self::new(train, test, 255.0)
             }
             other => Err(Error::new(
                 ErrorKind::Invalid,
                 None,
-                format!("no bundled data set named {other:?}"),
+                format!(
+                    "data source {} is not bundled: build its TrainData and pass it to \
+                     `Trainer::fit`",
+                    other.describe()
+                ),
             )),
         }
     }
@@ -126,7 +180,22 @@ impl TrainData {
             train: Arc::new(Subset::new(train, train_idx)),
             test: Arc::new(Subset::new(test, test_idx)),
             pixel_max,
+            value_targets: None,
         })
+    }
+
+    /// Class: not applicable. The kind of targets this data carries.
+    pub fn target_kind(&self) -> TargetKind {
+        match self.value_targets {
+            Some(_) => TargetKind::Values,
+            None => TargetKind::Classes,
+        }
+    }
+
+    /// Class: not applicable. Values per target: the class count's 1 for classification,
+    /// the target width for regression.
+    pub fn target_width(&self) -> usize {
+        self.value_targets.unwrap_or(1)
     }
 
     /// Class: portable. The shape of one sample.
@@ -160,7 +229,8 @@ impl TrainData {
     /// Errors: [`ErrorKind::Invalid`] when the batch size exceeds the training set (no full
     /// batch per epoch) or an augmentation needs an image and samples are not 2-D.
     pub fn loader(&self, config: &TrainConfig) -> Result<Loader<Subset<InMemory>>, Error> {
-        let mut lc = LoaderConfig::new(Seed::from_u64(config.seed), config.batch_size);
+        let seeds = crate::seeds::RunSeeds::new(config.seed);
+        let mut lc = LoaderConfig::new(seeds.data_root(), config.batch_size);
         lc.drop_last = true;
         lc.workers = config.workers;
         let mut loader = Loader::new(Arc::clone(&self.train), lc)
@@ -199,28 +269,43 @@ impl TrainData {
                     ),
                 ));
             };
-            loader = loader.with_transform(Arc::new(Augmenter::new(
-                Seed::from_u64(config.seed),
-                h,
-                w,
-                chain,
-            )));
+            loader =
+                loader.with_transform(Arc::new(Augmenter::new(seeds.data_root(), h, w, chain)));
         }
         Ok(loader)
     }
 
     /// Class: portable. A loader batch as features divided by `pixel_max` and labels.
     pub fn to_batch(&self, batch: &ditto_data::Batch<ditto_data::Sample>) -> Batch {
-        let mut x = Vec::with_capacity(batch.items.len() * self.features());
-        let mut y = Vec::with_capacity(batch.items.len());
-        for s in &batch.items {
-            x.extend(s.features.iter().map(|v| v / self.pixel_max));
-            y.push(i64::from(s.label));
-        }
-        Batch {
-            x,
-            y,
-            rows: batch.items.len(),
+        let rows = batch.items.len();
+        let inputs = self.features();
+        let mut x = Vec::with_capacity(rows * inputs);
+        match self.value_targets {
+            None => {
+                let mut y = Vec::with_capacity(rows);
+                for s in &batch.items {
+                    x.extend(s.features.iter().map(|v| v / self.pixel_max));
+                    y.push(i64::from(s.label));
+                }
+                Batch {
+                    x,
+                    targets: BatchTargets::Classes(y),
+                    rows,
+                }
+            }
+            Some(width) => {
+                let mut y = Vec::with_capacity(rows * width);
+                for s in &batch.items {
+                    let (input, target) = s.features.split_at(inputs.min(s.features.len()));
+                    x.extend(input.iter().map(|v| v / self.pixel_max));
+                    y.extend_from_slice(target);
+                }
+                Batch {
+                    x,
+                    targets: BatchTargets::Values(y),
+                    rows,
+                }
+            }
         }
     }
 

@@ -53,6 +53,28 @@ impl Error {
         }
     }
 
+    pub(crate) fn with_source(
+        kind: ErrorKind,
+        path: Option<&Path>,
+        what: &str,
+        e: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            kind,
+            path: path.map(Path::to_path_buf),
+            detail: format!("{what}: {e}"),
+            source: Some(Box::new(e)),
+        }
+    }
+
+    /// The same error, about `path` (when it names no file yet).
+    pub(crate) fn at(mut self, path: &Path) -> Self {
+        if self.path.is_none() {
+            self.path = Some(path.to_path_buf());
+        }
+        self
+    }
+
     pub(crate) fn io(path: &Path, what: &str, e: std::io::Error) -> Self {
         Self {
             kind: ErrorKind::Io,

@@ -1,37 +1,63 @@
-//! # ditto-train: checkpoints, provenance and traces
+//! # ditto-train: train your Burn model with the same bits every time
 //!
 //! Class: portable (each item's doc gives its own class).
 //!
+//! * [`Trainer`]: trains your model (any [`TrainModel`]) or a bundled one ([`Mlp`], [`Cnn`])
+//!   with your loss ([`Objective`]; [`Classification`] and [`Regression`] provided) on
+//!   `Autodiff<Ditto<B>>`, and gives the trained model back; resumes exactly from any
+//!   checkpoint. [`load_params`] puts a checkpoint's weights into a new model for inference.
+//! * [`TrainConfig`]: the typed config (TOML or Rust), every field with a default.
 //! * [`Checkpoint`]: safetensors files (readable by Python's `safetensors`) whose
-//!   `__metadata__` holds a versioned JSON document with the trainer's state, a BLAKE3 hash per
-//!   tensor and [`Provenance`]; written atomically, verified on load. The format is
-//!   documented in `FORMAT.md`.
-//! * [`Provenance`]: ditto, Burn and rustc versions, target, CPU features, OS, backend,
-//!   threads, `Cargo.lock` hash, git commit.
+//!   `__metadata__` holds a versioned JSON document with the [`RunState`], a BLAKE3 hash per
+//!   tensor and [`Provenance`]; written atomically, verified on load (`FORMAT.md`).
+//! * [`compare_runs`]: where two runs first differ (what `ditto verify` prints).
+//! * [`RunSeeds`]: the seed tree of a run, derived from its root seed in one place.
+//!
+//! A run directory holds `config.toml`, `manifest.json` ([`Provenance`]), `trace.jsonl`
+//! ([`TraceLine`]), `metrics.jsonl` ([`MetricsLine`]), `checkpoints/step-NNNNNNNN.safetensors`,
+//! `final.safetensors` (or `last.safetensors` for a stopped run), `summary.json`
+//! ([`RunSummary`]), `report.md` and `curves.svg`.
 
 mod checkpoint;
+mod compare;
 mod config;
 mod data;
 mod error;
+mod load;
 mod model;
+mod objective;
 mod optim_state;
 mod params;
 mod progress;
 mod provenance;
+mod records;
 mod report;
 mod schedule;
+mod seeds;
+mod state;
 mod trainer;
 
 pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION, write_atomic};
-pub use config::{
-    AugmentConfig, BACKENDS, DataConfig, MODES, ModelConfig, OptimizerConfig, ScheduleConfig,
-    TrainConfig,
+pub use compare::{
+    Comparison, DiffKind, Divergence, TensorDiff, compare_checkpoints, compare_runs, ulp_distance,
 };
-pub use data::{Batch, TrainData};
+pub use config::{
+    AdamConfig, AugmentConfig, BackendKind, BundledData, CnnConfig, ConstantSchedule,
+    CosineSchedule, CustomModelConfig, DataConfig, DataSource, MlpConfig, Mode, ModelConfig,
+    OptimizerConfig, ScheduleConfig, SgdConfig, TraceConfig, TrainConfig,
+};
+pub use data::{Batch, BatchTargets, TrainData};
 pub use error::{Error, ErrorKind};
+pub use load::{load_params, load_params_from};
 pub use model::{Cnn, Mlp, TrainModel};
+pub use objective::{
+    Classification, Evaluation, Objective, Regression, TargetKind, Targets, TensorBatch,
+};
 pub use params::{ParamValues, fingerprint, read_params, write_params};
 pub use provenance::{BURN_VERSION, Provenance};
+pub use records::{EvalLine, MetricsLine, RunSummary, TraceLine, TrainLine, parse_lines};
 pub use report::write_report;
 pub use schedule::learning_rate;
-pub use trainer::{RunOptions, RunState, RunSummary, TrainBackend, train, train_model};
+pub use seeds::RunSeeds;
+pub use state::RunState;
+pub use trainer::{TrainBackend, Trained, Trainer, locate_checkpoint};

@@ -47,13 +47,15 @@ impl Progress {
     }
 
     /// At the end of each epoch, after evaluation.
-    pub(crate) fn epoch(&mut self, epoch: u64, accuracy: f32) {
+    pub(crate) fn epoch(&mut self, epoch: u64, accuracy: Option<f64>, loss: f32) {
+        let line = match accuracy {
+            Some(a) => format!("epoch {epoch:>3} done: test accuracy {a:.4}"),
+            None => format!("epoch {epoch:>3} done: test loss {loss:.5}"),
+        };
         match self {
             Self::Off => {}
-            Self::Lines { .. } => eprintln!("epoch {epoch:>3} done: test accuracy {accuracy:.4}"),
-            Self::Bar(bar) => bar.println(format!(
-                "epoch {epoch:>3} done: test accuracy {accuracy:.4}"
-            )),
+            Self::Lines { .. } => eprintln!("{line}"),
+            Self::Bar(bar) => bar.println(line),
         }
     }
 

@@ -7,11 +7,11 @@ use plotters::prelude::*;
 
 use crate::config::TrainConfig;
 use crate::error::{Error, ErrorKind};
-use crate::trainer::RunSummary;
+use crate::records::{MetricsLine, RunSummary, TraceLine, parse_lines};
 
 /// Class: portable (a function of the run directory's files). Writes `out/report.md` (config,
 /// final metrics, confusion matrix, provenance) and `out/curves.svg` (training loss per step
-/// and test accuracy per epoch) from `config.toml`, `summary.json`, `trace.jsonl`,
+/// and the test metric per epoch) from `config.toml`, `summary.json`, `trace.jsonl`,
 /// `metrics.jsonl` and `manifest.json`. The trainer calls it at the end of every run; it can
 /// be re-run on any finished run directory.
 pub fn write_report(out: &Path) -> Result<(), Error> {
@@ -21,34 +21,59 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
     };
     let config = TrainConfig::from_toml(&read("config.toml")?)?;
     let summary: RunSummary = serde_json::from_str(&read("summary.json")?).map_err(|e| {
-        Error::new(
+        Error::with_source(
             ErrorKind::Invalid,
             Some(&out.join("summary.json")),
-            e.to_string(),
+            "parsing",
+            e,
         )
     })?;
     let manifest: serde_json::Value =
-        serde_json::from_str(&read("manifest.json")?).unwrap_or_default();
-    let losses: Vec<(f64, f64)> = jsonl(&read("trace.jsonl")?)
-        .filter_map(|v| {
-            let step = v["step"].as_u64()?;
-            let bits = v["loss_bits"].as_str()?.trim_start_matches("0x");
-            let loss = f32::from_bits(u32::from_str_radix(bits, 16).ok()?);
-            Some((step as f64, f64::from(loss)))
-        })
-        .collect();
-    let metrics: Vec<serde_json::Value> = jsonl(&read("metrics.jsonl")?).collect();
-    let accuracy: Vec<(f64, f64)> = metrics
+        serde_json::from_str(&read("manifest.json")?).map_err(|e| {
+            Error::with_source(
+                ErrorKind::Invalid,
+                Some(&out.join("manifest.json")),
+                "parsing",
+                e,
+            )
+        })?;
+    let losses: Vec<(f64, f64)> = parse_lines::<TraceLine>(&read("trace.jsonl")?, "trace.jsonl")?
         .iter()
-        .filter_map(|v| Some((v["step"].as_u64()? as f64, v["test_accuracy"].as_f64()?)))
+        .map(|t| (t.step as f64, f64::from(f32::from_bits(t.loss_bits))))
+        .collect();
+    let metrics: Vec<MetricsLine> = parse_lines(&read("metrics.jsonl")?, "metrics.jsonl")?;
+    let metric_name = if summary.accuracy().is_some() {
+        "accuracy"
+    } else {
+        "loss"
+    };
+    let curve: Vec<(f64, f64)> = metrics
+        .iter()
+        .filter_map(|m| match m {
+            MetricsLine::Eval(e) => {
+                let v = match metric_name {
+                    "accuracy" => e
+                        .test_metrics
+                        .get("accuracy")
+                        .copied()
+                        .or(e.test_accuracy)?,
+                    _ => f64::from(e.test_loss),
+                };
+                Some((e.step as f64, v))
+            }
+            MetricsLine::Train(_) => None,
+        })
         .collect();
     let elapsed = metrics
         .iter()
-        .filter_map(|v| v["elapsed_s"].as_f64())
+        .filter_map(|m| match m {
+            MetricsLine::Train(t) => Some(t.elapsed_s),
+            MetricsLine::Eval(_) => None,
+        })
         .next_back();
 
     let svg = out.join("curves.svg");
-    plot(&svg, &losses, &accuracy).map_err(|e| {
+    plot(&svg, &losses, &curve, metric_name).map_err(|e| {
         Error::new(
             ErrorKind::Invalid,
             Some(&svg),
@@ -62,34 +87,44 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
     let _ = writeln!(
         md,
         "Data `{}`, model `{}`, optimiser `{}` (lr {}), seed {}, mode `{}`, backend `{}`.\n",
-        c.data.name, c.model.kind, c.optimizer.kind, c.optimizer.lr, c.seed, c.mode, c.backend
+        c.data.source.describe(),
+        c.model.kind(),
+        c.optimizer.kind(),
+        c.optimizer.lr(),
+        c.seed,
+        c.mode,
+        c.backend
     );
     let _ = writeln!(md, "| metric | value |\n|---|---|");
     let _ = writeln!(md, "| steps | {} |", summary.steps);
-    let _ = writeln!(md, "| test accuracy | {:.4} |", summary.test_accuracy);
+    for (name, v) in &summary.test_metrics {
+        let _ = writeln!(md, "| test {name} | {v:.4} |");
+    }
     let _ = writeln!(md, "| test loss | {:.5} |", summary.test_loss);
     if let Some(s) = elapsed {
         let _ = writeln!(md, "| training time (last session) | {s:.2} s |");
     }
     let _ = writeln!(md, "| fingerprint | `{}` |\n", summary.fingerprint);
-    let _ = writeln!(md, "![training loss and test accuracy](curves.svg)\n");
-    let _ = writeln!(
-        md,
-        "## Confusion matrix (rows: true class, columns: predicted)\n"
-    );
-    let k = summary.confusion.len();
-    let _ = writeln!(
-        md,
-        "| |{}|\n|---|{}",
-        (0..k)
-            .map(|j| format!(" {j} "))
-            .collect::<Vec<_>>()
-            .join("|"),
-        "---|".repeat(k)
-    );
-    for (i, row) in summary.confusion.iter().enumerate() {
-        let cells: Vec<String> = row.iter().map(|n| format!(" {n} ")).collect();
-        let _ = writeln!(md, "| **{i}** |{}|", cells.join("|"));
+    let _ = writeln!(md, "![training loss and test {metric_name}](curves.svg)\n");
+    if let Some(confusion) = &summary.confusion {
+        let _ = writeln!(
+            md,
+            "## Confusion matrix (rows: true class, columns: predicted)\n"
+        );
+        let k = confusion.len();
+        let _ = writeln!(
+            md,
+            "| |{}|\n|---|{}",
+            (0..k)
+                .map(|j| format!(" {j} "))
+                .collect::<Vec<_>>()
+                .join("|"),
+            "---|".repeat(k)
+        );
+        for (i, row) in confusion.iter().enumerate() {
+            let cells: Vec<String> = row.iter().map(|n| format!(" {n} ")).collect();
+            let _ = writeln!(md, "| **{i}** |{}|", cells.join("|"));
+        }
     }
     let _ = writeln!(md, "\n## Provenance\n");
     for key in [
@@ -117,14 +152,11 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
     crate::checkpoint::write_atomic(&out.join("report.md"), md.as_bytes())
 }
 
-fn jsonl(text: &str) -> impl Iterator<Item = serde_json::Value> + '_ {
-    text.lines().filter_map(|l| serde_json::from_str(l).ok())
-}
-
 fn plot(
     path: &Path,
     losses: &[(f64, f64)],
-    accuracy: &[(f64, f64)],
+    metric: &[(f64, f64)],
+    metric_name: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let root = SVGBackend::new(path, (960, 360)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -147,15 +179,22 @@ fn plot(
         losses.iter().copied().filter(|p| p.1.is_finite()),
         &BLUE,
     ))?;
+    let top = metric
+        .iter()
+        .map(|p| p.1)
+        .filter(|v| v.is_finite())
+        .fold(if metric_name == "accuracy" { 1.0 } else { 1e-3 }, f64::max);
+    let caption = format!("test {metric_name} (end of each epoch)");
     let mut chart = ChartBuilder::on(&right)
-        .caption("test accuracy (end of each epoch)", ("sans-serif", 18))
+        .caption(caption, ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(45)
-        .build_cartesian_2d(0.0..max_step, 0.0..1.0)?;
+        .build_cartesian_2d(0.0..max_step, 0.0..top * 1.05)?;
     chart.configure_mesh().x_desc("step").draw()?;
-    chart.draw_series(LineSeries::new(accuracy.iter().copied(), &RED))?;
-    chart.draw_series(accuracy.iter().map(|&p| Circle::new(p, 3, RED.filled())))?;
+    let finite = || metric.iter().copied().filter(|p| p.1.is_finite());
+    chart.draw_series(LineSeries::new(finite(), &RED))?;
+    chart.draw_series(finite().map(|p| Circle::new(p, 3, RED.filled())))?;
     root.present()?;
     Ok(())
 }

@@ -4,17 +4,18 @@ use crate::config::ScheduleConfig;
 
 /// Class: portable. The learning rate at `step` (0-based) of `total` steps.
 pub fn learning_rate(cfg: &ScheduleConfig, base: f64, step: usize, total: usize) -> f64 {
-    if step < cfg.warmup_steps {
-        return base * (step + 1) as f64 / cfg.warmup_steps as f64;
+    let warmup = cfg.warmup_steps();
+    if step < warmup {
+        return base * (step + 1) as f64 / warmup as f64;
     }
-    match cfg.kind.as_str() {
-        "cosine" => {
-            let span = total.saturating_sub(cfg.warmup_steps).max(1) as f64;
-            let t = ((step - cfg.warmup_steps) as f64 / span).min(1.0);
-            let end = base * cfg.final_fraction;
+    match cfg {
+        ScheduleConfig::Cosine(c) => {
+            let span = total.saturating_sub(warmup).max(1) as f64;
+            let t = ((step - warmup) as f64 / span).min(1.0);
+            let end = base * c.final_fraction;
             end + (base - end) * 0.5 * (1.0 + libm::cos(core::f64::consts::PI * t))
         }
-        _ => base,
+        ScheduleConfig::Constant(_) => base,
     }
 }
 
@@ -24,11 +25,10 @@ mod tests {
 
     #[test]
     fn value_stability() {
-        let c = ScheduleConfig {
-            kind: "cosine".into(),
+        let c = ScheduleConfig::Cosine(crate::config::CosineSchedule {
             warmup_steps: 2,
             final_fraction: 0.1,
-        };
+        });
         let lrs: Vec<u64> = [0, 1, 2, 5, 11]
             .iter()
             .map(|s| learning_rate(&c, 0.01, *s, 12).to_bits())

@@ -4,7 +4,28 @@
 use burn::backend::NdArray;
 use ditto_data::InMemory;
 use ditto_rng::Seed;
-use ditto_train::{Checkpoint, RunOptions, TrainConfig, TrainData, train};
+use ditto_train::{
+    AdamConfig, Checkpoint, MlpConfig, ModelConfig, OptimizerConfig, RunSummary, TrainConfig,
+    TrainData, Trainer,
+};
+
+/// Trains the bundled MLP of `config` on `data` into `out`, from `resume` if given.
+fn train(
+    data: &TrainData,
+    config: &TrainConfig,
+    resume: Option<&Checkpoint>,
+    out: &std::path::Path,
+    stop_at: Option<usize>,
+) -> RunSummary {
+    let mut t = Trainer::new(config.clone()).unwrap().out(out);
+    if let Some(ck) = resume {
+        t = t.from_checkpoint(ck.clone());
+    }
+    if let Some(s) = stop_at {
+        t = t.stop_at(s);
+    }
+    t.fit_bundled::<NdArray>(data, &Default::default()).unwrap()
+}
 
 /// Synthetic data: 150 training and 50 test samples of 8 features, 3 classes.
 fn synthetic() -> TrainData {
@@ -27,9 +48,14 @@ fn config() -> TrainConfig {
         ..Default::default()
     };
     c.batch_size = 16;
-    c.model.hidden = vec![16];
-    c.model.dropout = 0.2;
-    c.optimizer.lr = 0.01;
+    c.model = ModelConfig::Mlp(MlpConfig {
+        hidden: vec![16],
+        dropout: 0.2,
+    });
+    c.optimizer = OptimizerConfig::Adam(AdamConfig {
+        lr: 0.01,
+        weight_decay: 0.0,
+    });
     c
 }
 
@@ -40,48 +66,19 @@ fn final_tensors(dir: &std::path::Path) -> Checkpoint {
 #[test]
 fn resume_mid_epoch_is_bitwise_identical() {
     let data = synthetic();
-    let d = Default::default();
     let full = tempfile::tempdir().unwrap();
-    let a = train::<NdArray>(
-        &data,
-        &config(),
-        None,
-        full.path(),
-        &d,
-        &RunOptions::default(),
-    )
-    .unwrap();
+    let a = train(&data, &config(), None, full.path(), None);
     let again = tempfile::tempdir().unwrap();
-    let b = train::<NdArray>(
-        &data,
-        &config(),
-        None,
-        again.path(),
-        &d,
-        &RunOptions::default(),
-    )
-    .unwrap();
+    let b = train(&data, &config(), None, again.path(), None);
     assert_eq!(a, b, "two runs differ");
     assert_eq!(a.steps, 27);
 
     // Stop at step 13 (mid-epoch: 9 batches per epoch), resume from the step-10 checkpoint.
     let cut = tempfile::tempdir().unwrap();
-    let opts = RunOptions {
-        stop_at: Some(13),
-        verbose: false,
-    };
-    train::<NdArray>(&data, &config(), None, cut.path(), &d, &opts).unwrap();
+    train(&data, &config(), None, cut.path(), Some(13));
     let ck = Checkpoint::read(&cut.path().join("checkpoints/step-00000010.safetensors")).unwrap();
     assert_eq!(ck.state["batch"], 1, "step 10 is inside epoch 1");
-    let c = train::<NdArray>(
-        &data,
-        &config(),
-        Some(&ck),
-        cut.path(),
-        &d,
-        &RunOptions::default(),
-    )
-    .unwrap();
+    let c = train(&data, &config(), Some(&ck), cut.path(), None);
     assert_eq!(c, a, "resumed run differs");
     let (fa, fc) = (final_tensors(full.path()), final_tensors(cut.path()));
     assert_eq!(fa.tensors, fc.tensors);
@@ -98,13 +95,12 @@ fn resume_mid_epoch_is_bitwise_identical() {
 #[test]
 fn different_seed_different_weights() {
     let data = synthetic();
-    let d = Default::default();
     let (x, y) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut c = config();
     c.epochs = 1;
-    let a = train::<NdArray>(&data, &c, None, x.path(), &d, &RunOptions::default()).unwrap();
+    let a = train(&data, &c, None, x.path(), None);
     c.seed = 1;
-    let b = train::<NdArray>(&data, &c, None, y.path(), &d, &RunOptions::default()).unwrap();
+    let b = train(&data, &c, None, y.path(), None);
     assert_ne!(a.fingerprint, b.fingerprint);
 }
 
@@ -116,15 +112,7 @@ fn optimizer_state_is_plain_tensors_readable_from_python() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = config();
     c.epochs = 1;
-    train::<NdArray>(
-        &data,
-        &c,
-        None,
-        dir.path(),
-        &Default::default(),
-        &RunOptions::default(),
-    )
-    .unwrap();
+    train(&data, &c, None, dir.path(), None);
     let path = dir.path().join("final.safetensors");
     let ck = Checkpoint::read(&path).unwrap();
     let m1 = &ck.tensors["optimizer.layers.0.weight.momentum.moment_1"];

@@ -1,10 +1,10 @@
 //! Train your own Burn model with ditto's trainer.
 //!
 //! Three steps: write the model as any Burn `Module`, implement [`TrainModel`] for it (the
-//! forward pass from `[batch, features]` to logits), and call [`train_model`] with
-//! `Autodiff<Ditto<B>>` as the backend. ditto re-initialises the parameters from the seed
-//! tree, feeds batches through its loader, checkpoints, and can resume at any step with the
-//! same bits.
+//! forward pass from `[batch, features]` to logits), and call [`Trainer::fit`] with the inner
+//! backend (`NdArray` here; the model runs on `Autodiff<Ditto<NdArray>>`). ditto
+//! re-initialises the parameters from the seed tree, feeds batches through its loader,
+//! checkpoints, can resume at any step with the same bits, and gives the trained model back.
 //!
 //! ```text
 //! cargo run --release -p ditto-example-custom-model -- OUT_DIR [SEED]
@@ -17,7 +17,7 @@ use burn::backend::NdArray;
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig, Relu};
 use burn::tensor::{Tensor, backend::Backend};
-use ditto::train::{RunOptions, TrainConfig, TrainData, TrainModel, train_model};
+use ditto::train::{CustomModelConfig, ModelConfig, TrainConfig, TrainData, TrainModel, Trainer};
 
 /// A pre-norm residual block: `x + dropout(relu(linear(norm(x))))`.
 #[derive(Module, Debug)]
@@ -104,31 +104,25 @@ fn main() -> ExitCode {
 fn run(out: &std::path::Path, seed: u64) -> Result<String, ditto::train::Error> {
     // The bundled digits, split by the seed; any `TrainData::new(train, test, pixel_max)` of
     // your own `ditto::data::InMemory` sets works the same way.
-    let mut config = TrainConfig {
+    let config = TrainConfig {
         seed,
         epochs: 5,
+        // Recorded in the run's config and report.
+        model: ModelConfig::Custom(CustomModelConfig {
+            name: Some("ResidualMlp(96, depth 2)".into()),
+        }),
         ..Default::default()
     };
-    // Recorded in the run's config; `train_model` ignores the bundled-model fields.
-    config.model.kind = "custom".into();
     let data = TrainData::bundled(&config)?;
     let device = Default::default();
     let model = ResidualMlp::new(data.features(), 96, 2, data.classes(), &device);
-    let summary = train_model::<NdArray, _>(
-        model,
-        &data,
-        &config,
-        None,
-        out,
-        &device,
-        &RunOptions {
-            stop_at: None,
-            verbose: false,
-        },
-    )?;
+    let trained = Trainer::new(config)?
+        .out(out)
+        .fit::<NdArray, _>(model, &data, &device)?;
     eprintln!(
         "{} steps, test accuracy {:.4}",
-        summary.steps, summary.test_accuracy
+        trained.summary.steps,
+        trained.summary.accuracy().unwrap_or(f64::NAN)
     );
-    Ok(summary.fingerprint)
+    Ok(trained.summary.fingerprint)
 }

@@ -1,0 +1,53 @@
+//! The command line: every subcommand and flag (clap).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ditto_train::BackendKind;
+
+/// Bit-reproducible training on Burn: same seed and config, same trained weights.
+#[derive(Parser)]
+#[command(name = "ditto", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Train from a config file or a bundled example, and print the weights' fingerprint.
+    Train(crate::cmd::train::Args),
+    /// Continue a run from its newest checkpoint (or from the given checkpoint file).
+    Resume(crate::cmd::resume::Args),
+    /// Exit 0 if two runs' traces and final weights are bitwise identical; else say where
+    /// they first diverge and exit 1.
+    Verify(crate::cmd::verify::Args),
+    /// Re-run a finished run from its own config in a fresh directory and verify that every
+    /// step and the final weights come out bitwise identical (exit 0), or where they do not.
+    Replay(crate::cmd::replay::Args),
+    /// Print a checkpoint's config, seed, positions, random states, provenance and tensors.
+    Inspect(crate::cmd::inspect::Args),
+    /// Run a grid of seeds x threads x workers x backends x modes and report the spread across
+    /// seeds next to the drift across everything else (which must be zero). Exit 0 when every
+    /// mode that promises bitwise results (run-to-run, canonical) shows zero drift, 1 when one
+    /// does not, 2 on errors or failed cells. A rerun skips the cells already finished.
+    Sweep(crate::cmd::sweep::Args),
+    /// Print the provenance a run would record on this machine (JSON).
+    Env(crate::cmd::env::Args),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum BackendArg {
+    Ndarray,
+    #[cfg(feature = "wgpu")]
+    Wgpu,
+}
+
+impl BackendArg {
+    /// The config's backend.
+    pub(crate) fn kind(self) -> BackendKind {
+        match self {
+            Self::Ndarray => BackendKind::Ndarray,
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu => BackendKind::Wgpu,
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! `ditto inspect`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cmd::Res;
+use ditto_train::Checkpoint;
+
+/// The arguments of `ditto inspect`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// A checkpoint file (or a run directory: its final or newest checkpoint).
+    pub(crate) path: PathBuf,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Prints the checkpoint.
+pub(crate) fn exec(a: Args) -> Res<ExitCode> {
+    let path = a.path;
+    let file = if path.is_dir() {
+        let fin = path.join("final.safetensors");
+        if fin.is_file() {
+            fin
+        } else {
+            ditto_train::locate_checkpoint(&path)?.0
+        }
+    } else {
+        path
+    };
+    let ck = Checkpoint::read(&file)?;
+    if a.json {
+        let tensors: serde_json::Map<String, serde_json::Value> = ck
+            .tensors
+            .iter()
+            .map(|(name, t)| {
+                (
+                    name.clone(),
+                    serde_json::json!({
+                        "dtype": format!("{:?}", t.dtype),
+                        "shape": t.shape,
+                        "blake3": t.blake3(),
+                    }),
+                )
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "checkpoint": file.display().to_string(),
+            "state": ck.state,
+            "provenance": ck.provenance,
+            "tensors": tensors,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("checkpoint: {}", file.display());
+    match ck.run_state() {
+        Ok(st) => {
+            println!(
+                "step {}  next batch: epoch {} batch {}",
+                st.step, st.epoch, st.batch
+            );
+            let c = &st.config;
+            println!("seed {}  mode {}  backend {}", c.seed, c.mode, c.backend);
+            println!("fingerprint: {}", st.fingerprint);
+            println!(
+                "decorator random state: {}",
+                serde_json::to_string(&st.backend_rng)?
+            );
+            println!("config:");
+            for line in c.to_toml()?.lines() {
+                println!("  {line}");
+            }
+        }
+        Err(e) => println!("(no trainer state: {e})"),
+    }
+    println!(
+        "provenance: {}",
+        serde_json::to_string_pretty(&ck.provenance)?
+    );
+    println!("tensors:");
+    for (name, t) in &ck.tensors {
+        println!(
+            "  {name:<32} {:?} {:?} blake3 {}",
+            t.dtype,
+            t.shape,
+            &t.blake3()[..16]
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,98 @@
+//! The subcommands, one file each, and what they share: loading a config, training on the
+//! configured backend, printing a summary, setting the thread count.
+
+pub(crate) mod env;
+pub(crate) mod inspect;
+pub(crate) mod replay;
+pub(crate) mod resume;
+pub(crate) mod sweep;
+pub(crate) mod train;
+pub(crate) mod verify;
+
+use std::path::Path;
+
+use ditto_train::{BackendKind, Checkpoint, RunSummary, TrainConfig, TrainData, Trainer};
+
+use crate::examples;
+
+pub(crate) type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// The config from `--config FILE` or `--example NAME`, and a name for the run directory.
+pub(crate) fn load_config(
+    config: Option<&Path>,
+    example: Option<&str>,
+) -> Res<(TrainConfig, String)> {
+    Ok(match (config, example) {
+        (Some(path), _) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let stem = path
+                .file_stem()
+                .map_or("run".into(), |s| s.to_string_lossy().into_owned());
+            (
+                TrainConfig::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?,
+                stem,
+            )
+        }
+        (None, Some(ex)) => (examples::config(ex)?, ex.to_owned()),
+        (None, None) => return Err("give --config FILE or --example NAME".into()),
+    })
+}
+
+/// Trains the bundled model of `cfg` on its backend (from `resume` if given) into `out`.
+pub(crate) fn train(
+    cfg: &TrainConfig,
+    resume: Option<Checkpoint>,
+    out: &Path,
+    stop_at: Option<usize>,
+) -> Res<RunSummary> {
+    let data = TrainData::bundled(cfg)?;
+    let mut trainer = Trainer::new(cfg.clone())?.out(out).verbose(true);
+    if let Some(ck) = resume {
+        trainer = trainer.from_checkpoint(ck);
+    }
+    if let Some(s) = stop_at {
+        trainer = trainer.stop_at(s);
+    }
+    Ok(match cfg.backend {
+        BackendKind::Ndarray => {
+            trainer.fit_bundled::<burn::backend::NdArray>(&data, &Default::default())?
+        }
+        #[cfg(feature = "wgpu")]
+        BackendKind::Wgpu => {
+            trainer.fit_bundled::<burn::backend::Wgpu>(&data, &Default::default())?
+        }
+        #[cfg(not(feature = "wgpu"))]
+        BackendKind::Wgpu => return Err("backend wgpu is not available in this build".into()),
+    })
+}
+
+/// Prints a finished run's summary.
+pub(crate) fn report(s: &RunSummary, out: &Path) {
+    println!("run: {}", out.display());
+    println!("steps: {}", s.steps);
+    match s.accuracy() {
+        Some(a) => println!("test accuracy: {a:.4}  test loss: {:.5}", s.test_loss),
+        None => println!("test loss: {:.5}", s.test_loss),
+    }
+    println!("fingerprint: {}", s.fingerprint);
+}
+
+/// Sets rayon's and matrixmultiply's thread counts; call before any thread starts.
+#[allow(unsafe_code)]
+pub(crate) fn set_threads(threads: Option<usize>) -> Res<()> {
+    let Some(n) = threads else { return Ok(()) };
+    if n == 0 {
+        return Err("--threads must be at least 1".into());
+    }
+    // SAFETY: called at start-up, before this process has spawned any thread, so nothing can
+    // read the environment concurrently.
+    unsafe {
+        std::env::set_var("MATMUL_NUM_THREADS", n.to_string());
+        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()?;
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! `ditto replay`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cli::BackendArg;
+use crate::cmd::Res;
+use ditto_train::{Checkpoint, TrainConfig, compare_checkpoints, compare_runs};
+
+/// The arguments of `ditto replay`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The run directory to replay, or one checkpoint: the run is rebuilt from the
+    /// checkpoint's embedded config and trained to its step, and every tensor and the
+    /// state must come out identical.
+    pub(crate) run: PathBuf,
+    /// Where to write the replay (default: `<run>-replay`, or `<checkpoint>-replay`).
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Override the backend for the replay.
+    #[arg(long, value_enum)]
+    pub(crate) backend: Option<BackendArg>,
+    /// CPU threads for the replay; never changes the result.
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+}
+
+/// Re-trains the run (or the run up to a checkpoint) and compares.
+pub(crate) fn exec(a: Args) -> Res<ExitCode> {
+    crate::cmd::set_threads(a.threads)?;
+    let run = a.run;
+    let out = a.out.unwrap_or_else(|| {
+        let mut name = run.as_os_str().to_owned();
+        name.push("-replay");
+        PathBuf::from(name)
+    });
+    if out.join("trace.jsonl").exists() {
+        return Err(format!("{} already holds a run; pass another --out", out.display()).into());
+    }
+    if run.is_file() {
+        let ck = Checkpoint::read(&run)?;
+        let state = ck
+            .run_state()
+            .map_err(|e| format!("{}: {e}", run.display()))?;
+        let mut cfg = state.config.clone();
+        if let Some(b) = a.backend {
+            cfg.backend = b.kind();
+        }
+        eprintln!(
+            "replaying {} from scratch to step {}",
+            run.display(),
+            state.step
+        );
+        let summary = crate::cmd::train(&cfg, None, &out, Some(state.step))?;
+        crate::cmd::report(&summary, &out);
+        let produced = ["last.safetensors", "final.safetensors"]
+            .iter()
+            .map(|n| out.join(n))
+            .find(|p| p.is_file())
+            .ok_or("the replay wrote no checkpoint")?;
+        let again = Checkpoint::read(&produced)?;
+        let (tensors, fields) = compare_checkpoints(&ck, &again);
+        for t in &tensors {
+            println!("checkpoint: {t}");
+        }
+        for (field, va, vb) in &fields {
+            println!("checkpoint: state `{field}` differs: {va} vs {vb}");
+        }
+        return Ok(if tensors.is_empty() && fields.is_empty() {
+            println!(
+                "IDENTICAL: every tensor and the state match at step {}",
+                state.step
+            );
+            ExitCode::SUCCESS
+        } else {
+            println!("DIFFERENT");
+            ExitCode::from(1)
+        });
+    }
+    let text = std::fs::read_to_string(run.join("config.toml"))
+        .map_err(|e| format!("{}: not a run directory or checkpoint: {e}", run.display()))?;
+    let mut cfg = TrainConfig::from_toml(&text)?;
+    if let Some(b) = a.backend {
+        cfg.backend = b.kind();
+    }
+    let summary = crate::cmd::train(&cfg, None, &out, None)?;
+    crate::cmd::report(&summary, &out);
+    let c = compare_runs(&run, &out)?;
+    println!("{c}");
+    Ok(if c.identical() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

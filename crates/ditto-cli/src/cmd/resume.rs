@@ -1,0 +1,41 @@
+//! `ditto resume`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cli::BackendArg;
+use crate::cmd::Res;
+
+/// The arguments of `ditto resume`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// A run directory or a checkpoint file.
+    pub(crate) path: PathBuf,
+    /// Stop at this step (total, not additional).
+    #[arg(long)]
+    pub(crate) max_steps: Option<usize>,
+    /// CPU threads; never changes the result.
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+    /// Override the run's backend (run-to-run results hold on the same backend only).
+    #[arg(long, value_enum)]
+    pub(crate) backend: Option<BackendArg>,
+}
+
+/// Continues the run.
+pub(crate) fn exec(a: Args) -> Res<ExitCode> {
+    crate::cmd::set_threads(a.threads)?;
+    let (ck_path, out) = ditto_train::locate_checkpoint(&a.path)?;
+    let ck = ditto_train::Checkpoint::read(&ck_path)?;
+    let state = ck
+        .run_state()
+        .map_err(|e| format!("{}: {e}", ck_path.display()))?;
+    eprintln!("resuming {} at step {}", ck_path.display(), state.step);
+    let mut cfg = state.config;
+    if let Some(b) = a.backend {
+        cfg.backend = b.kind();
+    }
+    let summary = crate::cmd::train(&cfg, Some(ck), &out, a.max_steps)?;
+    crate::cmd::report(&summary, &out);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,70 @@
+//! The published numbers are pinned: each fingerprint the READMEs print is recomputed here
+//! in a separate process, and the READMEs are checked to print these very values. A change
+//! that moves one fails here, and is a Reproducibility-breaking CHANGELOG entry.
+
+use std::process::Command;
+
+/// `ditto train --example digits-mlp` (run-to-run, NdArray, seed 0, 880 steps). Run-to-run:
+/// pinned on the x86-64 machines this project builds and tests on.
+const DIGITS_RUN_TO_RUN: &str = "f02ca20edace8666cfae543f30a78ef34190fed9e1a7987dda2ce7dddca8b57b";
+/// `ditto train --example digits-mlp --mode canonical`: portable.
+const DIGITS_CANONICAL: &str = "523be085fc6d3654caece628810a31e6d03f66e9a5836fba40aeddb81d7b8911";
+/// `ditto train --example fashion-cnn --max-steps 30`: the first 30 steps of the fashion CNN.
+const FASHION_PREFIX_30: &str = "9bd8730931660bfcae40998b74e6b1e181f18e4f713bc62e35180581abc6477c";
+
+fn train(args: &[&str]) -> String {
+    let t = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ditto"))
+        .args(["train", "--out"])
+        .arg(t.path().join("run"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("fingerprint: "))
+        .unwrap()
+        .to_owned()
+}
+
+fn readme(path: &str) -> String {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../");
+    std::fs::read_to_string(format!("{root}{path}")).unwrap()
+}
+
+#[test]
+fn digits_mlp_fingerprints_are_the_published_ones() {
+    assert_eq!(
+        train(&["--example", "digits-mlp"]),
+        DIGITS_RUN_TO_RUN,
+        "run-to-run fingerprint moved (or this CPU picks other matrixmultiply kernels)"
+    );
+    assert_eq!(
+        train(&["--example", "digits-mlp", "--mode", "canonical"]),
+        DIGITS_CANONICAL
+    );
+}
+
+#[test]
+fn fashion_cnn_prefix_is_pinned() {
+    assert_eq!(
+        train(&["--example", "fashion-cnn", "--max-steps", "30"]),
+        FASHION_PREFIX_30
+    );
+}
+
+#[test]
+fn the_readmes_print_the_pinned_values() {
+    let top = readme("README.md");
+    assert!(top.contains(&format!("fingerprint: {DIGITS_RUN_TO_RUN}")));
+    let digits = readme("examples/digits-mlp/README.md");
+    assert!(digits.contains(&format!("fingerprint: {DIGITS_RUN_TO_RUN}")));
+    assert!(digits.contains(DIGITS_CANONICAL));
+    let fashion = readme("examples/fashion-cnn/README.md");
+    assert!(fashion.contains(FASHION_PREFIX_30), "fashion-cnn README");
+}

@@ -1,0 +1,70 @@
+//! The run state stored in every checkpoint, and the checkpoint's typed view of it.
+
+use std::collections::BTreeMap;
+
+use ditto_kernels::RngState;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::checkpoint::Checkpoint;
+use crate::config::TrainConfig;
+use crate::error::{Error, ErrorKind};
+
+/// Class: portable. Where a run stands: the state document stored in every checkpoint
+/// (`FORMAT.md`, "The trainer's state"). Everything a step depends on is here or derivable from
+/// the config, so resuming at any step is exact.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    /// The complete resolved config (older layouts are migrated on read).
+    #[serde(deserialize_with = "config_any_layout")]
+    pub config: TrainConfig,
+    /// Optimiser steps done.
+    pub step: usize,
+    /// The epoch of the next batch.
+    pub epoch: u64,
+    /// The index of the next batch within `epoch`.
+    pub batch: usize,
+    /// The decorator's random state (dropout), to restore before the next step.
+    pub backend_rng: RngState,
+    /// The fingerprint of all parameters at `step`.
+    pub fingerprint: String,
+    /// Per parameter path: the optimiser state's skeleton (counters; its tensors are the
+    /// checkpoint's `optimizer.<path>.*` tensors). Empty in checkpoints that hold the state
+    /// as one Burn record blob per parameter (`optimizer.<path>`, read as well).
+    #[serde(default)]
+    pub optimizer: BTreeMap<String, serde_json::Value>,
+}
+
+fn config_any_layout<'de, D: Deserializer<'de>>(d: D) -> Result<TrainConfig, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    TrainConfig::from_json(&v).map_err(serde::de::Error::custom)
+}
+
+impl RunState {
+    /// Class: portable. The state as the JSON stored in a checkpoint.
+    pub fn to_json(&self) -> Result<serde_json::Value, Error> {
+        serde_json::to_value(self)
+            .map_err(|e| Error::with_source(ErrorKind::Invalid, None, "writing run state", e))
+    }
+
+    /// Class: portable. The state from a checkpoint's JSON (mirror of [`RunState::to_json`]).
+    pub fn from_json(v: &serde_json::Value) -> Result<Self, Error> {
+        serde_json::from_value(v.clone()).map_err(|e| {
+            Error::with_source(
+                ErrorKind::Invalid,
+                None,
+                "not a ditto trainer checkpoint (run state)",
+                e,
+            )
+        })
+    }
+}
+
+impl Checkpoint {
+    /// Class: portable. The trainer's state stored in this checkpoint, typed.
+    ///
+    /// Errors: [`ErrorKind::Invalid`] when the state is not a trainer's (a checkpoint written
+    /// by other code with [`Checkpoint::write`]).
+    pub fn run_state(&self) -> Result<RunState, Error> {
+        RunState::from_json(&self.state)
+    }
+}

@@ -1,0 +1,275 @@
+//! The trainer: [`Trainer`] (a builder), the run loop, the run state saved and restored,
+//! evaluation and the run directory, one file each (as burn-train's `learner/`).
+
+mod batch;
+mod bundled;
+mod eval;
+#[cfg(test)]
+mod legacy_tests;
+mod optim;
+mod run;
+mod rundir;
+mod snapshot;
+
+use std::path::{Path, PathBuf};
+
+use burn::backend::Autodiff;
+use burn::module::AutodiffModule;
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use ditto_kernels::{Ditto, DittoConfig, Inner, KernelMode};
+
+use crate::checkpoint::Checkpoint;
+use crate::config::{Mode, TrainConfig};
+use crate::data::TrainData;
+use crate::error::{Error, ErrorKind};
+use crate::objective::{Classification, Objective};
+use crate::records::RunSummary;
+use run::{Ctx, Hooks};
+pub use rundir::locate_checkpoint;
+
+/// The backend the trainer runs a model on: Burn's autodiff over ditto's decorator.
+pub type TrainBackend<I> = Autodiff<Ditto<I>>;
+
+/// Class: run-to-run (portable parts: init, data order, augmentation, dropout; with
+/// `mode = canonical` also the kernels, see `ditto_kernels`; `mode = off`: Burn's own
+/// guarantees only). Trains a Burn model: yours (any [`crate::TrainModel`]) or a bundled one,
+/// with a loss of your choice ([`Objective`]; [`Classification`] by default), writing a run
+/// directory (config, manifest, trace, metrics, checkpoints, report) and giving the trained
+/// model back.
+///
+/// ```no_run
+/// # fn main() -> Result<(), ditto_train::Error> {
+/// use burn::backend::NdArray;
+/// use ditto_train::{Mlp, TrainConfig, TrainData, Trainer};
+///
+/// let config = TrainConfig::default(); // the bundled digits, Adam, 20 epochs
+/// let data = TrainData::bundled(&config)?;
+/// let device = Default::default();
+/// let model = Mlp::new(data.features(), &[64], data.classes(), 0.1, &device);
+/// let trained = Trainer::new(config)?
+///     .out("runs/mine")
+///     .fit::<NdArray, _>(model, &data, &device)?;
+/// println!("{}", trained.summary.fingerprint);
+/// let for_inference = trained.valid(); // Mlp<Ditto<NdArray>>, no autodiff
+/// # Ok(()) }
+/// ```
+///
+/// The model is re-initialised from the run's seed (`ditto_rng::reinit`), so how it was built
+/// only has to be the same each time, not seeded. [`Trainer::resume`] continues a run from
+/// its newest checkpoint with the same bits as an uninterrupted run.
+#[derive(Clone, Debug)]
+pub struct Trainer<O = Classification> {
+    config: TrainConfig,
+    objective: O,
+    out: PathBuf,
+    resume: Option<Checkpoint>,
+    stop_at: Option<usize>,
+    verbose: bool,
+}
+
+/// Class: as the run. A finished run: the trained model, its summary and its directory.
+#[derive(Clone, Debug)]
+pub struct Trained<M> {
+    /// The trained model (on the autodiff backend; [`Trained::valid`] for inference).
+    pub model: M,
+    /// What the run reports (`summary.json`).
+    pub summary: RunSummary,
+    /// The run directory.
+    pub run_dir: PathBuf,
+}
+
+impl<M> Trained<M> {
+    /// Class: as the run. The model without autodiff, for inference.
+    pub fn valid<B: AutodiffBackend>(&self) -> M::InnerModule
+    where
+        M: AutodiffModule<B>,
+    {
+        self.model.valid()
+    }
+}
+
+impl Trainer<Classification> {
+    /// Class: portable. A trainer for `config` (validated), classifying, writing to
+    /// `runs/run-seed<N>` unless [`Trainer::out`] says otherwise.
+    pub fn new(config: TrainConfig) -> Result<Self, Error> {
+        config.validate()?;
+        Ok(Self {
+            out: PathBuf::from(format!("runs/run-seed{}", config.seed)),
+            config,
+            objective: Classification,
+            resume: None,
+            stop_at: None,
+            verbose: false,
+        })
+    }
+
+    /// Class: portable. A trainer that continues the run at `path` (a run directory: its
+    /// newest checkpoint; or a checkpoint file) with the config stored in the checkpoint,
+    /// writing into the checkpoint's run directory. Build the model and the data the same way
+    /// as for the first run and call [`Trainer::fit`] (with the same objective).
+    pub fn resume(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let (file, out) = locate_checkpoint(path.as_ref())?;
+        let ck = Checkpoint::read(&file)?;
+        let config = ck.run_state().map_err(|e| e.at(&file))?.config;
+        let mut t = Self::new(config)?;
+        t.out = out;
+        t.resume = Some(ck);
+        Ok(t)
+    }
+}
+
+impl<O> Trainer<O> {
+    /// Class: not applicable. The run directory.
+    pub fn out(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out = dir.into();
+        self
+    }
+
+    /// Class: not applicable. What to minimise (see [`Objective`]).
+    pub fn objective<P>(self, objective: P) -> Trainer<P> {
+        Trainer {
+            config: self.config,
+            objective,
+            out: self.out,
+            resume: self.resume,
+            stop_at: self.stop_at,
+            verbose: self.verbose,
+        }
+    }
+
+    /// Class: not applicable. Continue from `checkpoint` (read with [`Checkpoint::read`]);
+    /// the trainer's config must be the checkpoint's for an exact resume.
+    pub fn from_checkpoint(mut self, checkpoint: Checkpoint) -> Self {
+        self.resume = Some(checkpoint);
+        self
+    }
+
+    /// Class: not applicable. Stop (after writing `last.safetensors`) at this step, before the
+    /// config's end; [`Trainer::resume`] continues.
+    pub fn stop_at(mut self, step: usize) -> Self {
+        self.stop_at = Some(step);
+        self
+    }
+
+    /// Class: not applicable. Report progress on stderr (a bar on a terminal, lines
+    /// otherwise).
+    pub fn verbose(mut self, verbose: bool) -> Self {
+        self.verbose = verbose;
+        self
+    }
+
+    /// Class: not applicable. The config.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Class: not applicable. The run directory.
+    pub fn run_dir(&self) -> &Path {
+        &self.out
+    }
+
+    /// Class: as [`Trainer`]. Trains `model` on `Autodiff<Ditto<I>>` (modes `run-to-run` and
+    /// `canonical`) on `data`, from scratch or from the checkpoint being resumed.
+    ///
+    /// Errors: the config's mode is `off` (use [`Trainer::fit_plain`]); the objective's targets
+    /// do not match the data's; the checkpoint does not fit the model; I/O.
+    pub fn fit<I: Inner, M>(
+        self,
+        model: M,
+        data: &TrainData,
+        device: &I::Device,
+    ) -> Result<Trained<M>, Error>
+    where
+        M: AutodiffModule<TrainBackend<I>>,
+        O: Objective<TrainBackend<I>, M> + Objective<Ditto<I>, M::InnerModule>,
+    {
+        if self.config.mode == Mode::Off {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                "config `mode`: `off` trains on the plain backend: use `Trainer::fit_plain`",
+            ));
+        }
+        Ditto::<I>::configure(device, ditto_config(&self.config));
+        let hooks = Hooks {
+            get: Ditto::<I>::rng_state,
+            set: Ditto::<I>::set_rng_state,
+        };
+        self.go::<TrainBackend<I>, M>(model, data, device, hooks)
+    }
+
+    /// Class: Burn's own guarantees only. Trains `model` on the plain autodiff backend `B`
+    /// without ditto's decorator (mode `off`, the baseline). Burn's global RNG drives dropout
+    /// and cannot be saved: a resumed run is seeded but not identical.
+    pub fn fit_plain<B, M>(
+        self,
+        model: M,
+        data: &TrainData,
+        device: &B::Device,
+    ) -> Result<Trained<M>, Error>
+    where
+        B: AutodiffBackend,
+        M: AutodiffModule<B>,
+        O: Objective<B, M> + Objective<B::InnerBackend, M::InnerModule>,
+    {
+        if self.config.mode != Mode::Off {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                format!(
+                    "config `mode`: `{}` needs ditto's decorator: use `Trainer::fit`",
+                    self.config.mode
+                ),
+            ));
+        }
+        let hooks = Hooks {
+            get: |_| None,
+            set: |device, state| {
+                let s = state.seed.derive_index(state.calls).stream().next_u64();
+                <B as Backend>::seed(device, s);
+            },
+        };
+        self.go::<B, M>(model, data, device, hooks)
+    }
+
+    fn go<B, M>(
+        self,
+        model: M,
+        data: &TrainData,
+        device: &B::Device,
+        hooks: Hooks<B::Device>,
+    ) -> Result<Trained<M>, Error>
+    where
+        B: AutodiffBackend,
+        M: AutodiffModule<B>,
+        O: Objective<B, M> + Objective<B::InnerBackend, M::InnerModule>,
+    {
+        let cx = Ctx {
+            data,
+            config: &self.config,
+            resume: self.resume.as_ref(),
+            out: &self.out,
+            device,
+            stop_at: self.stop_at,
+            verbose: self.verbose,
+            hooks,
+        };
+        let (model, summary) = run::run::<B, M, O>(model, &self.objective, &cx)?;
+        Ok(Trained {
+            model,
+            summary,
+            run_dir: self.out,
+        })
+    }
+}
+
+/// The decorator's settings for a run.
+fn ditto_config(config: &TrainConfig) -> DittoConfig {
+    DittoConfig {
+        strict: config.strict,
+        kernels: match config.mode {
+            Mode::Canonical => KernelMode::Canonical,
+            Mode::RunToRun | Mode::Off => KernelMode::RunToRun,
+        },
+    }
+}

@@ -1,0 +1,205 @@
+//! The run loop: one pass over the steps from a fresh start or a checkpoint.
+
+use std::path::Path;
+use std::time::Instant;
+
+use burn::module::AutodiffModule;
+use burn::optim::GradientsParams;
+use burn::tensor::backend::AutodiffBackend;
+use ditto_data::LoaderState;
+use ditto_kernels::RngState;
+use ditto_rng::{BurnDefaults, reinit};
+
+use crate::checkpoint::Checkpoint;
+use crate::config::TrainConfig;
+use crate::data::TrainData;
+use crate::error::{Error, ErrorKind};
+use crate::objective::{Objective, scalar};
+use crate::params::{fingerprint, read_params};
+use crate::progress::Progress;
+use crate::provenance::Provenance;
+use crate::records::{EvalLine, MetricsLine, RunSummary, TraceLine, TrainLine};
+use crate::schedule::learning_rate;
+use crate::seeds::RunSeeds;
+use crate::state::RunState;
+use crate::trainer::batch::to_tensors;
+use crate::trainer::eval::evaluate;
+use crate::trainer::optim::AnyOptim;
+use crate::trainer::rundir::{Jsonl, prune, write_json, write_text};
+use crate::trainer::snapshot;
+
+/// How the loop reads and installs the backend's random state (dropout).
+pub(crate) struct Hooks<D> {
+    pub(crate) get: fn(&D) -> Option<RngState>,
+    pub(crate) set: fn(&D, RngState),
+}
+
+/// Everything a run needs besides the model and the objective.
+pub(crate) struct Ctx<'a, D> {
+    pub(crate) data: &'a TrainData,
+    pub(crate) config: &'a TrainConfig,
+    pub(crate) resume: Option<&'a Checkpoint>,
+    pub(crate) out: &'a Path,
+    pub(crate) device: &'a D,
+    pub(crate) stop_at: Option<usize>,
+    pub(crate) verbose: bool,
+    pub(crate) hooks: Hooks<D>,
+}
+
+/// Trains `model` as `cx` says and returns it with the run's summary.
+pub(crate) fn run<B, M, O>(
+    model: M,
+    objective: &O,
+    cx: &Ctx<'_, B::Device>,
+) -> Result<(M, RunSummary), Error>
+where
+    B: AutodiffBackend,
+    M: AutodiffModule<B>,
+    O: Objective<B, M> + Objective<B::InnerBackend, M::InnerModule>,
+{
+    let &Ctx {
+        data,
+        config,
+        resume,
+        out,
+        device,
+        ..
+    } = cx;
+    let want = <O as Objective<B, M>>::targets(objective);
+    if want != data.target_kind() {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            None,
+            format!(
+                "the objective needs {want:?} targets, the data has {:?}",
+                data.target_kind()
+            ),
+        ));
+    }
+    let seeds = RunSeeds::new(config.seed);
+    let mut model = reinit(model, &seeds.init(), &BurnDefaults).map_err(|(_, e)| {
+        Error::with_source(ErrorKind::Invalid, None, "initialising the model", e)
+    })?;
+    let mut optim = AnyOptim::<M, B>::new(config);
+    let mut loader = data.loader(config)?;
+    let per_epoch = loader.batches_per_epoch();
+    let total_steps = config.max_steps.unwrap_or(config.epochs * per_epoch);
+    let (mut step, mut epoch, mut batch) = (0usize, 0u64, 0usize);
+    let mut rng = RngState::new(seeds.backend());
+    if let Some(ck) = resume {
+        let (m, o, state) = snapshot::restore(ck, model, optim, device)?;
+        (model, optim) = (m, o);
+        (step, epoch, batch, rng) = (state.step, state.epoch, state.batch, state.backend_rng);
+    }
+    (cx.hooks.set)(device, rng);
+
+    std::fs::create_dir_all(out.join("checkpoints"))
+        .map_err(|e| Error::io(out, "creating run directory", e))?;
+    write_text(&out.join("config.toml"), &config.to_toml()?)?;
+    let manifest = Provenance::collect(&B::name(device), &format!("{device:?}"));
+    write_json(&out.join("manifest.json"), &manifest)?;
+    let mut trace = Jsonl::open::<TraceLine>(&out.join("trace.jsonl"), step)?;
+    let mut metrics = Jsonl::open::<MetricsLine>(&out.join("metrics.jsonl"), step)?;
+
+    let stop = cx.stop_at.map_or(total_steps, |s| s.min(total_steps));
+    let mut progress = Progress::new(cx.verbose, step, stop);
+    let started = Instant::now();
+    while step < stop {
+        if batch >= per_epoch {
+            (epoch, batch) = (epoch + 1, 0);
+        }
+        loader.restore(LoaderState { epoch, batch });
+        let mut batches = loader.epoch();
+        while step < stop {
+            let Some(b) = batches.next() else { break };
+            let tb = to_tensors::<B>(&data.to_batch(&b), data, device);
+            let loss = <O as Objective<B, M>>::loss(objective, &model, &tb);
+            let loss_value = scalar(loss.clone());
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            let lr = learning_rate(&config.schedule, config.optimizer.lr(), step, total_steps);
+            model = optim.step(lr, model, grads);
+            step += 1;
+            batch += 1;
+            let periodic = config.checkpoint_every > 0 && step % config.checkpoint_every == 0;
+            let traced = config.trace.every > 0 && step % config.trace.every == 0;
+            let params = (traced || periodic || step == stop).then(|| read_params(&model));
+            let fp = params.as_ref().map(fingerprint);
+            if let Some(fp) = &fp {
+                trace.line(&TraceLine {
+                    step,
+                    loss_bits: loss_value.to_bits(),
+                    fingerprint: fp.clone(),
+                })?;
+            }
+            if step % config.log_every == 0 || step == stop {
+                metrics.line(&MetricsLine::Train(TrainLine {
+                    step,
+                    epoch,
+                    loss: loss_value,
+                    lr,
+                    elapsed_s: started.elapsed().as_secs_f64(),
+                }))?;
+                progress.log(step, epoch, loss_value, lr);
+            }
+            progress.tick(step, loss_value);
+            if batch == per_epoch {
+                let eval =
+                    evaluate::<B::InnerBackend, _, _>(&model.valid(), objective, data, device);
+                progress.epoch(epoch + 1, eval.metrics.get("accuracy").copied(), eval.loss);
+                metrics.line(&MetricsLine::Eval(EvalLine {
+                    step,
+                    epoch: epoch + 1,
+                    test_loss: eval.loss,
+                    test_metrics: eval.metrics,
+                    test_accuracy: None,
+                }))?;
+            }
+            let (Some(params), Some(fp)) = (params, fp) else {
+                continue;
+            };
+            if !(periodic || step == stop) {
+                continue;
+            }
+            let (next_epoch, next_batch) = if batch == per_epoch {
+                (epoch + 1, 0)
+            } else {
+                (epoch, batch)
+            };
+            let state = RunState {
+                config: config.clone(),
+                step,
+                epoch: next_epoch,
+                batch: next_batch,
+                backend_rng: (cx.hooks.get)(device).unwrap_or(rng),
+                fingerprint: fp,
+                optimizer: Default::default(),
+            };
+            let ck = snapshot::save(&model, &params, &optim, &state, &manifest)?;
+            if periodic {
+                let name = format!("step-{step:08}.safetensors");
+                ck.write(&out.join("checkpoints").join(name))?;
+                prune(&out.join("checkpoints"), config.keep_checkpoints)?;
+            }
+            if step == stop {
+                let name = if stop == total_steps {
+                    "final.safetensors"
+                } else {
+                    "last.safetensors"
+                };
+                ck.write(&out.join(name))?;
+            }
+        }
+    }
+    progress.finish();
+    let eval = evaluate::<B::InnerBackend, _, _>(&model.valid(), objective, data, device);
+    let summary = RunSummary {
+        steps: step,
+        fingerprint: fingerprint(&read_params(&model)),
+        test_loss: eval.loss,
+        test_metrics: eval.metrics,
+        confusion: eval.confusion,
+    };
+    write_json(&out.join("summary.json"), &summary)?;
+    crate::report::write_report(out)?;
+    Ok((model, summary))
+}

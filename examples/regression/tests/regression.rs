@@ -1,0 +1,79 @@
+//! The regression example, through separate processes: a run stopped mid-epoch and resumed
+//! ends with the uninterrupted run's fingerprint, and a fresh model loaded from the final
+//! checkpoint in another process predicts the same bits.
+
+use std::path::Path;
+use std::process::Command;
+
+fn run(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_ditto-example-regression"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn line<'a>(text: &'a str, key: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key))
+        .unwrap_or_else(|| panic!("no {key:?} in {text}"))
+}
+
+#[test]
+fn mid_epoch_resume_and_load_params_reproduce_the_bits() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = |n: &str| t.path().join(n).to_string_lossy().into_owned();
+    let full = run(&["train", &dir("full")]);
+    let fp = line(&full, "fingerprint: ");
+    assert_eq!(fp.len(), 64);
+    let mae: f64 = line(&full, "test mae: ").parse().unwrap();
+    assert!(mae < 0.25, "the model learned nothing: mae {mae}");
+
+    // 25 batches per epoch: step 37 is in the middle of the second epoch.
+    let stopped = run(&["train", &dir("split"), "--stop-at", "37"]);
+    assert_ne!(line(&stopped, "fingerprint: "), fp);
+    assert!(Path::new(&dir("split")).join("last.safetensors").is_file());
+    let resumed = run(&["resume", &dir("split")]);
+    assert_eq!(line(&resumed, "fingerprint: "), fp);
+
+    let final_ck = Path::new(&dir("full")).join("final.safetensors");
+    let predicted = run(&["predict", &final_ck.to_string_lossy()]);
+    assert_eq!(
+        line(&predicted, "predictions: "),
+        line(&full, "predictions: ")
+    );
+}
+
+#[test]
+fn a_checkpoint_of_another_model_is_refused_clearly() {
+    use ditto::train::{Checkpoint, Provenance, TensorEntry};
+    let t = tempfile::tempdir().unwrap();
+    let path = t.path().join("other.safetensors");
+    let tensors = [(
+        "model.hidden.weight".to_owned(),
+        TensorEntry::f32(vec![2, 2], &[1.0, 2.0, 3.0, 4.0]).unwrap(),
+    )]
+    .into_iter()
+    .collect();
+    Checkpoint {
+        state: serde_json::json!({}),
+        provenance: Provenance::collect("test", "cpu"),
+        tensors,
+    }
+    .write(&path)
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ditto-example-regression"))
+        .args(["predict", &path.to_string_lossy()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in ["other.safetensors", "hidden.weight", "out.weight", "[2, 2]"] {
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+}
