@@ -198,12 +198,15 @@ fn diffs(a: &Checkpoint, b: &Checkpoint, keep: impl Fn(&str) -> bool) -> Vec<Ten
 /// Class: portable. ULP distance between two f32 values on the ordered integer line (0 only
 /// for equal bits; `+0` and `-0` are 1 apart).
 pub fn ulp_distance(a: f32, b: f32) -> u64 {
+    // Non-negative floats map to their bits, negative ones below them, `-0.0` to -1: the
+    // integer line is ordered like the floats and every two neighbours are 1 apart.
     let key = |x: f32| {
-        let i = x.to_bits() as i32;
-        if i < 0 {
-            i64::from(i32::MIN) - i64::from(i)
+        let bits = x.to_bits();
+        let magnitude = i64::from(bits & 0x7fff_ffff);
+        if bits >> 31 == 1 {
+            -magnitude - 1
         } else {
-            i64::from(i)
+            magnitude
         }
     };
     (key(a) - key(b)).unsigned_abs()
