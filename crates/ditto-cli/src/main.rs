@@ -324,7 +324,7 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             } else {
                 path
             };
-            let ck = Checkpoint::read(&file)?;
+            let (ck, integrity) = Checkpoint::read_verified(&file)?;
             let tensors: serde_json::Map<String, serde_json::Value> = ck
                 .tensors
                 .iter()
@@ -342,6 +342,7 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             if json {
                 let doc = serde_json::json!({
                     "checkpoint": file.display().to_string(),
+                    "integrity": integrity.describe(),
                     "state": ck.state,
                     "provenance": ck.provenance,
                     "tensors": tensors,
@@ -351,6 +352,7 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
             let st = &ck.state;
             println!("checkpoint: {}", file.display());
+            println!("integrity: {}", integrity.describe());
             println!(
                 "step {}  next batch: epoch {} batch {}",
                 st["step"], st["epoch"], st["batch"]
@@ -510,6 +512,11 @@ fn train(
     out: &Path,
     stop_at: Option<usize>,
 ) -> Result<RunSummary, Box<dyn std::error::Error>> {
+    // One writer per run directory; also fails early on an unwritable or uncreatable `out`.
+    let lock = ditto_train::RunLock::acquire(out)?;
+    if let Some(pid) = lock.took_over() {
+        eprintln!("note: took over the stale lock of process {pid}, which no longer runs");
+    }
     let data = TrainData::bundled(cfg)?;
     let opts = RunOptions {
         stop_at,

@@ -4,15 +4,20 @@
 //!
 //! * [`Checkpoint`]: safetensors files (readable by Python's `safetensors`) whose
 //!   `__metadata__` holds a versioned JSON document with the trainer's state, a BLAKE3 hash per
-//!   tensor and [`Provenance`]; written atomically, verified on load. The format is
-//!   documented in `FORMAT.md`.
+//!   tensor, a BLAKE3 hash of the whole header and [`Provenance`]; written atomically
+//!   ([`write_atomic_with`] takes a [`FaultHook`] for fault injection), verified on load. The
+//!   format is documented in `FORMAT.md`.
+//! * [`RunLock`]: one writer per run directory (`ditto.lock`).
 //! * [`Provenance`]: ditto, Burn and rustc versions, target, CPU features, OS, backend,
 //!   threads, `Cargo.lock` hash, git commit.
 
+mod atomic;
 mod checkpoint;
 mod config;
 mod data;
 mod error;
+mod integrity;
+mod lock;
 mod model;
 mod optim_state;
 mod params;
@@ -22,13 +27,16 @@ mod report;
 mod schedule;
 mod trainer;
 
-pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION, write_atomic};
+pub use atomic::{FaultHook, NoFaults, WriteStage, write_atomic, write_atomic_with};
+pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION};
 pub use config::{
     AugmentConfig, BACKENDS, DataConfig, MODES, ModelConfig, OptimizerConfig, ScheduleConfig,
     TrainConfig,
 };
 pub use data::{Batch, TrainData};
 pub use error::{Error, ErrorKind};
+pub use integrity::Integrity;
+pub use lock::{LOCK_FILE, RunLock};
 pub use model::{Cnn, Mlp, TrainModel};
 pub use params::{ParamValues, fingerprint, read_params, write_params};
 pub use provenance::{BURN_VERSION, Provenance};
