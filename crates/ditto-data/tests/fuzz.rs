@@ -46,7 +46,7 @@ fn fuzz_idx() {
         ]
         .concat(),
     ];
-    fuzz_support::fuzz("idx", corpus, |b| {
+    fuzz_support::fuzz("idx", corpus, 16, |b| {
         idx::parse(b, Path::new("fuzz-idx-ubyte")).is_ok()
     });
 }
@@ -58,7 +58,7 @@ fn fuzz_csv() {
         b"0.1,0.2,0.3,1\n1e3,2,3,0\n".to_vec(),
         b"1,2,0\r\n\r\n3,4,1\r\n".to_vec(),
     ];
-    fuzz_support::fuzz("csv", corpus, |b| {
+    fuzz_support::fuzz("csv", corpus, 16, |b| {
         let text = String::from_utf8_lossy(b);
         let path = Path::new("fuzz.csv");
         // The label column and class count are the caller's; try ordinary and extreme ones.
@@ -86,7 +86,7 @@ fn fuzz_loader_state() {
         .unwrap(),
     );
     let config = LoaderConfig::new(Seed::from_u64(1), 3);
-    fuzz_support::fuzz("loader-state", corpus, |b| {
+    fuzz_support::fuzz("loader-state", corpus, 16, |b| {
         let Ok(state) = serde_json::from_slice::<LoaderState>(b) else {
             return false;
         };

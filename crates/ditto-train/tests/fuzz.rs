@@ -28,7 +28,8 @@ fn fuzz_config_toml() {
         TrainConfig::default().to_toml().into_bytes(),
         b"seed = 1\n[model]\nkind = \"mlp\"\nhidden = [8, 8]\n".to_vec(),
     ];
-    fuzz_support::fuzz("config-toml", corpus, |b| {
+    // Nested TOML tables cost about 100 bytes per input byte (`a={a={...}}`).
+    fuzz_support::fuzz("config-toml", corpus, 256, |b| {
         let text = String::from_utf8_lossy(b);
         match TrainConfig::from_toml(&text) {
             Ok(cfg) => cfg.validate().is_ok(),
@@ -58,7 +59,7 @@ fn fuzz_checkpoint() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/v1-digits-mlp-step5.safetensors");
     let corpus = vec![small_checkpoint(), std::fs::read(fixture).unwrap()];
-    fuzz_support::fuzz("checkpoint", corpus, |b| {
+    fuzz_support::fuzz("checkpoint", corpus, 16, |b| {
         Checkpoint::from_bytes(b, Some(Path::new("fuzz.safetensors"))).is_ok()
     });
 }

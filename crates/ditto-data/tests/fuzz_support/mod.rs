@@ -15,9 +15,7 @@ use std::time::Instant;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-/// A parse may allocate at most this many bytes per input byte at once, plus [`SLACK`].
-pub const PER_BYTE: usize = 64;
-/// Fixed allowance on top of [`PER_BYTE`] (parser tables, error messages, small inputs).
+/// Fixed allowance on top of the per-byte bound (parser tables, error messages, small inputs).
 pub const SLACK: usize = 1 << 20;
 
 /// One edit of an input.
@@ -219,8 +217,8 @@ fn env_or(name: &str, default: u64) -> u64 {
 /// Feeds `DITTO_FUZZ_CASES` inputs to `parse`, which returns whether the input was accepted
 /// (`Ok`) or refused with a typed error (`Err`); a panic fails the test (proptest shrinks it
 /// to a small input and prints it), and so does a parse whose peak allocation exceeds
-/// `PER_BYTE * len + SLACK`. Prints one line of figures.
-pub fn fuzz(name: &str, corpus: Vec<Vec<u8>>, parse: impl Fn(&[u8]) -> bool) {
+/// `per_byte * len + SLACK`. Prints one line of figures.
+pub fn fuzz(name: &str, corpus: Vec<Vec<u8>>, per_byte: usize, parse: impl Fn(&[u8]) -> bool) {
     assert!(
         corpus.iter().all(|c| !c.is_empty()),
         "{name}: empty corpus entry"
@@ -249,8 +247,8 @@ pub fn fuzz(name: &str, corpus: Vec<Vec<u8>>, parse: impl Fn(&[u8]) -> bool) {
             worst.set(ratio);
         }
         prop_assert!(
-            peak <= PER_BYTE * bytes.len() + SLACK,
-            "{} input bytes, {} bytes allocated at once",
+            peak <= per_byte * bytes.len() + SLACK,
+            "{} input bytes, {} bytes allocated at once (bound: {per_byte} per byte + {SLACK})",
             bytes.len(),
             peak
         );
