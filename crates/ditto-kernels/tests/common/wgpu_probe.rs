@@ -12,10 +12,10 @@ use std::task::{Context, Poll, Wake, Waker};
 /// True if a Wgpu adapter exists. Otherwise prints the skip line (or panics when
 /// `DITTO_REQUIRE_WGPU=1`) and returns false.
 pub fn wgpu_available(suite: &str) -> bool {
-    let backend = if cfg!(target_os = "macos") {
-        wgpu::Backends::METAL
+    let (backend, name) = if cfg!(target_os = "macos") {
+        (wgpu::Backends::METAL, "Metal")
     } else {
-        wgpu::Backends::VULKAN
+        (wgpu::Backends::VULKAN, "Vulkan")
     };
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
         backends: backend,
@@ -28,7 +28,7 @@ pub fn wgpu_available(suite: &str) -> bool {
     }));
     let why = match adapter {
         Ok(_) => return true,
-        Err(e) => format!("no {backend:?} adapter ({e})"),
+        Err(e) => format!("no {name} adapter ({e})"),
     };
     let required = std::env::var("DITTO_REQUIRE_WGPU").is_ok_and(|v| v == "1");
     assert!(
