@@ -1,8 +1,12 @@
 //! The Wgpu half of the suite, grouped in one process (the first Wgpu call compiles shaders).
-//! On machines without a GPU it runs on lavapipe (`apt-get install mesa-vulkan-drivers`).
+//! On machines without a GPU it runs on lavapipe (`apt-get install mesa-vulkan-drivers`);
+//! without any Vulkan adapter it says it was skipped and passes, unless
+//! `DITTO_REQUIRE_WGPU=1` (see `common/wgpu_probe.rs`).
 #![cfg(feature = "wgpu")]
 
 mod common;
+#[path = "common/wgpu_probe.rs"]
+mod wgpu_probe;
 
 use burn::backend::{Autodiff, NdArray, Wgpu};
 use burn::nn::{Dropout, DropoutConfig};
@@ -50,6 +54,9 @@ fn dropout_masks<B: burn::tensor::backend::AutodiffBackend>() -> Vec<u32> {
 
 #[test]
 fn wgpu_suite() {
+    if !wgpu_probe::wgpu_available("ditto-kernels wgpu_suite") {
+        return;
+    }
     // Random tensors: the same bits on NdArray and Wgpu (and not all equal).
     let cpu = draws::<Cpu>();
     assert_eq!(

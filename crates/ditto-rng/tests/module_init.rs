@@ -212,9 +212,16 @@ fn custom_rule_and_errors_keep_the_module() {
 }
 
 #[cfg(feature = "wgpu")]
+#[path = "../../ditto-kernels/tests/common/wgpu_probe.rs"]
+mod wgpu_probe;
+
+#[cfg(feature = "wgpu")]
 #[test]
 fn ndarray_and_wgpu_get_identical_weights() {
     use burn::backend::Wgpu;
+    if !wgpu_probe::wgpu_available("ditto-rng ndarray_and_wgpu_get_identical_weights") {
+        return;
+    }
     let cpu = init_on::<NdArray>(&Default::default(), 11, false);
     let gpu = init_on::<Wgpu>(&Default::default(), 11, true);
     assert_eq!(cpu, gpu);

@@ -1,22 +1,26 @@
 //! Self-describing checkpoints: safetensors files whose `__metadata__` carries a versioned
-//! JSON document (state, provenance, a BLAKE3 hash per tensor). Format: `FORMAT.md`.
+//! JSON document (state, provenance, a BLAKE3 hash per tensor, and since version 2 a BLAKE3
+//! hash of the whole header). Format: `FORMAT.md`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{self, File};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::path::Path;
 
 use safetensors::tensor::{Dtype as StDtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 
+use crate::atomic::{FaultHook, write_atomic_with};
+// Kept at its old path: the trainer writes its text files through it.
+pub use crate::atomic::write_atomic;
 use crate::error::{Error, ErrorKind};
+use crate::integrity::{self, Integrity};
 use crate::provenance::Provenance;
 
 /// Class: not applicable (format constant). The `format` field of every ditto checkpoint.
 pub const FORMAT: &str = "ditto-checkpoint";
 /// Class: not applicable (format constant). The newest format version this crate reads and
 /// the one it writes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Class: not applicable (format constant). The `__metadata__` key holding the document.
 pub const METADATA_KEY: &str = "ditto";
 
@@ -123,10 +127,13 @@ struct Document {
     state: serde_json::Value,
     provenance: Provenance,
     tensors: BTreeMap<String, String>,
+    /// Version 2 on: the header hash, always the last member (see `integrity.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    header_blake3: Option<String>,
 }
 
 impl Checkpoint {
-    /// Class: portable. Serialises to the bytes of a safetensors file.
+    /// Class: portable. Serialises to the bytes of a safetensors file (format [`VERSION`]).
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         let doc = Document {
             format: FORMAT.into(),
@@ -138,8 +145,9 @@ impl Checkpoint {
                 .iter()
                 .map(|(k, t)| (k.clone(), t.blake3()))
                 .collect(),
+            header_blake3: None,
         };
-        let json = serde_json::to_string(&doc)
+        let body = serde_json::to_string(&doc)
             .map_err(|e| Error::new(ErrorKind::Invalid, None, e.to_string()))?;
         let mut views = Vec::with_capacity(self.tensors.len());
         for (name, t) in &self.tensors {
@@ -148,13 +156,36 @@ impl Checkpoint {
                 .map_err(|e| Error::new(ErrorKind::Invalid, None, format!("{name}: {e}")))?;
             views.push((name.clone(), view));
         }
-        let meta = HashMap::from([(METADATA_KEY.to_owned(), json)]);
-        safetensors::serialize(views, Some(meta))
-            .map_err(|e| Error::new(ErrorKind::Invalid, None, e.to_string()))
+        let serialize = |json: String, views| {
+            let meta = HashMap::from([(METADATA_KEY.to_owned(), json)]);
+            safetensors::serialize(views, Some(meta))
+                .map_err(|e| Error::new(ErrorKind::Invalid, None, e.to_string()))
+        };
+        // The tensor table's offsets do not depend on the metadata: lay the file out once
+        // without the hash to learn them, then seal the document and lay it out for good.
+        let draft = serialize(body.clone(), views.clone())?;
+        let (_, meta) = SafeTensors::read_metadata(&draft)
+            .map_err(|e| Error::new(ErrorKind::Invalid, None, e.to_string()))?;
+        serialize(
+            integrity::seal(&body, &integrity::table_bytes(&meta)),
+            views,
+        )
     }
 
     /// Class: portable. Parses and verifies safetensors bytes; `path` only names errors.
+    /// Equivalent to [`Checkpoint::from_bytes_verified`] without the [`Integrity`].
     pub fn from_bytes(bytes: &[u8], path: Option<&Path>) -> Result<Self, Error> {
+        Self::from_bytes_verified(bytes, path).map(|(ck, _)| ck)
+    }
+
+    /// Class: portable. Parses and verifies safetensors bytes: the header hash first (format
+    /// version 2 on), then every tensor's BLAKE3. Any change to a version-2 file, in its
+    /// header or its tensor bytes, is refused ([`ErrorKind::Corrupted`], "damaged", naming
+    /// the header or the tensor); version-1 files load as [`Integrity::NoHeaderHash`].
+    pub fn from_bytes_verified(
+        bytes: &[u8],
+        path: Option<&Path>,
+    ) -> Result<(Self, Integrity), Error> {
         if bytes.len() < 8 {
             return Err(Error::new(
                 ErrorKind::Truncated,
@@ -186,7 +217,11 @@ impl Checkpoint {
                 safetensors::SafeTensorError::MetadataIncompleteBuffer => ErrorKind::Truncated,
                 _ => ErrorKind::Foreign,
             };
-            Error::new(kind, path, format!("not a readable safetensors file: {e}"))
+            Error::new(
+                kind,
+                path,
+                format!("not a readable safetensors file (damaged, or not a checkpoint): {e}"),
+            )
         })?;
         let (_, metadata) = SafeTensors::read_metadata(bytes)
             .map_err(|e| Error::new(ErrorKind::Foreign, path, e.to_string()))?;
@@ -198,32 +233,67 @@ impl Checkpoint {
                 Error::new(
                     ErrorKind::Foreign,
                     path,
-                    "a safetensors file without ditto's metadata (written by another tool?)",
+                    "a safetensors file without ditto's metadata (written by another tool, or \
+                     its metadata key is damaged)",
                 )
             })?;
         let doc: Document = serde_json::from_str(json).map_err(|e| {
             Error::new(
-                ErrorKind::Foreign,
+                ErrorKind::Corrupted,
                 path,
-                format!("ditto metadata is not valid: {e}"),
+                format!("the header is damaged: ditto metadata is not valid: {e}"),
             )
         })?;
-        if doc.format != FORMAT {
-            return Err(Error::new(
-                ErrorKind::Foreign,
-                path,
-                format!("format is {:?}, expected {FORMAT:?}", doc.format),
-            ));
-        }
         if doc.version > VERSION {
             return Err(Error::new(
                 ErrorKind::Version,
                 path,
                 format!(
                     "format version {} is newer than {VERSION}, the newest this ditto reads: \
-                     upgrade ditto",
+                     upgrade ditto (or the file is damaged)",
                     doc.version
                 ),
+            ));
+        }
+        let integrity = match (&doc.header_blake3, doc.version) {
+            (Some(recorded), 2..) => {
+                integrity::verify(json, &integrity::table_bytes(&metadata), recorded)
+                    .map(Integrity::HeaderHash)
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorKind::Corrupted,
+                            path,
+                            format!("the header is damaged: {e}"),
+                        )
+                    })?
+            }
+            (None, 1) => Integrity::NoHeaderHash,
+            (None, _) => {
+                return Err(Error::new(
+                    ErrorKind::Corrupted,
+                    path,
+                    format!(
+                        "the header is damaged: format version {} without its header hash",
+                        doc.version
+                    ),
+                ));
+            }
+            (Some(_), _) => {
+                return Err(Error::new(
+                    ErrorKind::Corrupted,
+                    path,
+                    format!(
+                        "the header is damaged: format version {} with a header hash",
+                        doc.version
+                    ),
+                ));
+            }
+        };
+        if doc.format != FORMAT {
+            return Err(Error::new(
+                ErrorKind::Foreign,
+                path,
+                format!("format is {:?}, expected {FORMAT:?}", doc.format),
             ));
         }
         let mut tensors = BTreeMap::new();
@@ -252,7 +322,7 @@ impl Checkpoint {
                         ErrorKind::Corrupted,
                         path,
                         format!(
-                            "tensor {name}: BLAKE3 {} but the file records {h}",
+                            "tensor {name} is damaged: BLAKE3 {} but the file records {h}",
                             entry.blake3()
                         ),
                     ));
@@ -261,7 +331,7 @@ impl Checkpoint {
                     return Err(Error::new(
                         ErrorKind::Corrupted,
                         path,
-                        format!("tensor {name} has no recorded hash"),
+                        format!("tensor {name} has no recorded hash (the header is damaged)"),
                     ));
                 }
             }
@@ -271,59 +341,41 @@ impl Checkpoint {
             return Err(Error::new(
                 ErrorKind::Corrupted,
                 path,
-                format!("tensor {missing} is recorded but absent"),
+                format!("tensor {missing} is recorded but absent (the header is damaged)"),
             ));
         }
-        Ok(Self {
+        let ck = Self {
             state: doc.state,
             provenance: doc.provenance,
             tensors,
-        })
+        };
+        Ok((ck, integrity))
     }
 
     /// Class: portable. Writes atomically: a temporary file in the same directory, fsync,
     /// rename over `path`, fsync of the directory. A crash leaves either the old file or the
     /// new one, never a mix.
     pub fn write(&self, path: &Path) -> Result<(), Error> {
+        self.write_with(path, &crate::atomic::NoFaults)
+    }
+
+    /// Class: portable. [`Checkpoint::write`] with a [`FaultHook`] (fault-injection tests).
+    pub fn write_with(&self, path: &Path, hook: &dyn FaultHook) -> Result<(), Error> {
         let bytes = self.to_bytes()?;
-        write_atomic(path, &bytes)
+        write_atomic_with(path, &bytes, hook)
     }
 
     /// Class: portable. Reads and verifies a checkpoint file.
     pub fn read(path: &Path) -> Result<Self, Error> {
-        let bytes = fs::read(path).map_err(|e| Error::io(path, "reading checkpoint", e))?;
-        Self::from_bytes(&bytes, Some(path))
+        Self::read_verified(path).map(|(ck, _)| ck)
     }
-}
 
-/// Class: not applicable (I/O). Writes `bytes` to `path` atomically (see [`Checkpoint::write`]).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp: PathBuf = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f =
-            File::create(&tmp).map_err(|e| Error::io(&tmp, "creating temporary file", e))?;
-        f.write_all(bytes)
-            .map_err(|e| Error::io(&tmp, "writing", e))?;
-        f.sync_all().map_err(|e| Error::io(&tmp, "fsync", e))?;
-        drop(f);
-        fs::rename(&tmp, path).map_err(|e| Error::io(path, "renaming into place", e))?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    /// Class: portable. Reads and verifies a checkpoint file, and says how its header was
+    /// verified (see [`Checkpoint::from_bytes_verified`]).
+    pub fn read_verified(path: &Path) -> Result<(Self, Integrity), Error> {
+        let bytes = fs::read(path).map_err(|e| Error::io(path, "reading checkpoint", e))?;
+        Self::from_bytes_verified(&bytes, Some(path))
     }
-    result
 }
 
 fn check_len(shape: &[usize], len: usize) -> Result<(), Error> {

@@ -23,7 +23,8 @@ pub enum ErrorKind {
     Foreign,
     /// The file ends early: a partial write or a cut copy.
     Truncated,
-    /// A tensor's bytes do not match the BLAKE3 hash recorded for it.
+    /// The file is damaged: its header (config, state, provenance, tensor table) does not
+    /// match its recorded header hash, or a tensor's bytes do not match their BLAKE3 hash.
     Corrupted,
     /// The checkpoint's format version is newer than this ditto understands.
     Version,
@@ -31,6 +32,8 @@ pub enum ErrorKind {
     Invalid,
     /// A data set could not be read (missing, truncated, corrupt or failing its checksum).
     Data,
+    /// Another live process holds the run directory's lock (`ditto.lock`).
+    Locked,
 }
 
 impl Error {
@@ -91,10 +94,11 @@ impl fmt::Display for Error {
             ErrorKind::Io => "I/O error",
             ErrorKind::Foreign => "not a ditto checkpoint",
             ErrorKind::Truncated => "truncated file",
-            ErrorKind::Corrupted => "corrupted tensor data",
+            ErrorKind::Corrupted => "damaged file (corrupted data)",
             ErrorKind::Version => "unsupported format version",
             ErrorKind::Invalid => "invalid value",
             ErrorKind::Data => "data set error",
+            ErrorKind::Locked => "run directory locked",
         };
         match &self.path {
             Some(p) => write!(f, "{}: {what}: {}", p.display(), self.detail),

@@ -9,21 +9,29 @@
 //! * [`TrainConfig`]: the typed config (TOML or Rust), every field with a default.
 //! * [`Checkpoint`]: safetensors files (readable by Python's `safetensors`) whose
 //!   `__metadata__` holds a versioned JSON document with the [`RunState`], a BLAKE3 hash per
-//!   tensor and [`Provenance`]; written atomically, verified on load (`FORMAT.md`).
+//!   tensor, a BLAKE3 hash of the whole header and [`Provenance`]; written atomically
+//!   ([`write_atomic_with`] takes a [`FaultHook`] for fault injection), verified on load
+//!   (`FORMAT.md`).
+//! * [`RunLock`]: one writer per run directory (`ditto.lock`), taken by the [`Trainer`].
 //! * [`compare_runs`]: where two runs first differ (what `ditto verify` prints).
 //! * [`RunSeeds`]: the seed tree of a run, derived from its root seed in one place.
+//! * [`Provenance`]: ditto, Burn and rustc versions, target, CPU features, OS, backend,
+//!   threads, `Cargo.lock` hash, git commit.
 //!
 //! A run directory holds `config.toml`, `manifest.json` ([`Provenance`]), `trace.jsonl`
 //! ([`TraceLine`]), `metrics.jsonl` ([`MetricsLine`]), `checkpoints/step-NNNNNNNN.safetensors`,
 //! `final.safetensors` (or `last.safetensors` for a stopped run), `summary.json`
-//! ([`RunSummary`]), `report.md` and `curves.svg`.
+//! ([`RunSummary`]), `report.md`, `curves.svg` and, while a process writes it, `ditto.lock`.
 
+mod atomic;
 mod checkpoint;
 mod compare;
 mod config;
 mod data;
 mod error;
+mod integrity;
 mod load;
+mod lock;
 mod model;
 mod objective;
 mod optim_state;
@@ -37,7 +45,8 @@ mod seeds;
 mod state;
 mod trainer;
 
-pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION, write_atomic};
+pub use atomic::{FaultHook, NoFaults, WriteStage, write_atomic, write_atomic_with};
+pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION};
 pub use compare::{
     Comparison, DiffKind, Divergence, TensorDiff, compare_checkpoints, compare_runs, ulp_distance,
 };
@@ -48,7 +57,9 @@ pub use config::{
 };
 pub use data::{Batch, BatchTargets, TrainData};
 pub use error::{Error, ErrorKind};
+pub use integrity::Integrity;
 pub use load::{load_params, load_params_from};
+pub use lock::{LOCK_FILE, RunLock};
 pub use model::{Cnn, Mlp, TrainModel};
 pub use objective::{
     Classification, Evaluation, Objective, Regression, TargetKind, Targets, TensorBatch,

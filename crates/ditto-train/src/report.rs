@@ -149,7 +149,7 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
         "\nReproduce: `ditto train --config config.toml`, then `ditto verify` this directory \
          against the new one."
     );
-    crate::checkpoint::write_atomic(&out.join("report.md"), md.as_bytes())
+    crate::atomic::write_atomic(&out.join("report.md"), md.as_bytes())
 }
 
 fn plot(

@@ -109,7 +109,7 @@ fn foreign_and_future_files_are_refused() {
     );
     // A newer format version.
     let mut bytes = sample().to_bytes().unwrap();
-    let needle = br#"\"version\":1"#;
+    let needle = br#"\"version\":2"#;
     let at = bytes
         .windows(needle.len())
         .position(|w| w == needle)
@@ -148,6 +148,6 @@ with safe_open(sys.argv[1], framework="numpy") as f:
         stdout.contains("KEYS=model.fc1.bias,model.fc1.weight,optimizer.record"),
         "{stdout}"
     );
-    assert!(stdout.contains("FORMAT=ditto-checkpoint/1"), "{stdout}");
+    assert!(stdout.contains("FORMAT=ditto-checkpoint/2"), "{stdout}");
     assert!(stdout.contains("W=1.75"), "{stdout}");
 }

@@ -29,7 +29,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     } else {
         path
     };
-    let ck = Checkpoint::read(&file)?;
+    let (ck, integrity) = Checkpoint::read_verified(&file)?;
     if a.json {
         let tensors: serde_json::Map<String, serde_json::Value> = ck
             .tensors
@@ -47,6 +47,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
             .collect();
         let doc = serde_json::json!({
             "checkpoint": file.display().to_string(),
+            "integrity": integrity.describe(),
             "state": ck.state,
             "provenance": ck.provenance,
             "tensors": tensors,
@@ -55,6 +56,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("checkpoint: {}", file.display());
+    println!("integrity: {}", integrity.describe());
     match ck.run_state() {
         Ok(st) => {
             println!(

@@ -244,6 +244,14 @@ impl<O> Trainer<O> {
         M: AutodiffModule<B>,
         O: Objective<B, M> + Objective<B::InnerBackend, M::InnerModule>,
     {
+        // One writer per run directory; this also fails early on an output directory that
+        // cannot be created or written.
+        let lock = crate::lock::RunLock::acquire(&self.out)?;
+        if let Some(pid) = lock.took_over()
+            && self.verbose
+        {
+            eprintln!("note: took over the stale lock of process {pid}, which no longer runs");
+        }
         let cx = Ctx {
             data,
             config: &self.config,
@@ -255,6 +263,7 @@ impl<O> Trainer<O> {
             hooks,
         };
         let (model, summary) = run::run::<B, M, O>(model, &self.objective, &cx)?;
+        drop(lock);
         Ok(Trained {
             model,
             summary,

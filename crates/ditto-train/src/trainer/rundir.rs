@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::checkpoint::{Checkpoint, write_atomic};
+use crate::atomic::write_atomic;
+use crate::checkpoint::Checkpoint;
 use crate::error::{Error, ErrorKind};
 use crate::records::MetricsLine;
 

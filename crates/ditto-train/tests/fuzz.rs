@@ -1,0 +1,65 @@
+//! Fuzzing `ditto-train`'s parsers on stable Rust (the harness is `ditto-data`'s
+//! `tests/fuzz_support`): the TOML config (`TrainConfig::from_toml`, then `validate`) and
+//! checkpoints (`Checkpoint::from_bytes`, version 2 and the version-1 fixture). Every input
+//! must end in `Ok` or a typed `ditto_train::Error`: no panic, no abort, no allocation beyond
+//! a fixed multiple of the input's size.
+//!
+//! Quick run: part of `cargo test` (3,000 inputs per parser). Long run: see README
+//! ("Contributing"): `DITTO_FUZZ_CASES=100000 cargo test --release -p ditto-train --test fuzz`.
+
+#[path = "../../ditto-data/tests/fuzz_support/mod.rs"]
+mod fuzz_support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ditto_train::{Checkpoint, Provenance, TensorEntry, TrainConfig};
+
+#[global_allocator]
+static ALLOC: fuzz_support::counting_alloc::Counting = fuzz_support::counting_alloc::Counting;
+
+#[test]
+fn fuzz_config_toml() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let read = |p: &str| std::fs::read(root.join(p)).unwrap();
+    let corpus = vec![
+        read("digits-mlp/config.toml"),
+        read("fashion-cnn/config.toml"),
+        TrainConfig::default().to_toml().into_bytes(),
+        b"seed = 1\n[model]\nkind = \"mlp\"\nhidden = [8, 8]\n".to_vec(),
+    ];
+    // Nested TOML tables cost about 100 bytes per input byte (`a={a={...}}`).
+    fuzz_support::fuzz("config-toml", corpus, 256, |b| {
+        let text = String::from_utf8_lossy(b);
+        match TrainConfig::from_toml(&text) {
+            Ok(cfg) => cfg.validate().is_ok(),
+            Err(_) => false,
+        }
+    });
+}
+
+fn small_checkpoint() -> Vec<u8> {
+    let mut tensors = BTreeMap::new();
+    tensors.insert(
+        "model.w".into(),
+        TensorEntry::f32(vec![2, 3], &[1.0, -2.0, 0.5, 0.0, 3.25, -0.0]).unwrap(),
+    );
+    tensors.insert("optimizer.blob".into(), TensorEntry::bytes(vec![7, 8, 9]));
+    Checkpoint {
+        state: serde_json::json!({"step": 3, "config": {"lr": 0.001, "hidden": [16]}}),
+        provenance: Provenance::collect("ditto<ndarray>", "Cpu"),
+        tensors,
+    }
+    .to_bytes()
+    .unwrap()
+}
+
+#[test]
+fn fuzz_checkpoint() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/v1-digits-mlp-step5.safetensors");
+    let corpus = vec![small_checkpoint(), std::fs::read(fixture).unwrap()];
+    fuzz_support::fuzz("checkpoint", corpus, 16, |b| {
+        Checkpoint::from_bytes(b, Some(Path::new("fuzz.safetensors"))).is_ok()
+    });
+}
