@@ -16,6 +16,7 @@
 //! * [`elementwise`]: division, reciprocal, sqrt, remainder, `log1p`, integer powers,
 //!   ordered products and running sums.
 //! * [`pool`]: max pooling with indices and its gradient; adaptive average pooling.
+//! * [`fma`]: the fused multiply-add (hardware, or the software reference).
 //! * [`scatter`]: index-add / scatter-add in ascending source order.
 //! * [`simd`]: the instruction-set switch ([`Isa`]; `DITTO_SIMD=off` forces the scalar path).
 //!
@@ -25,6 +26,7 @@ pub mod conv;
 pub mod conv_backward;
 pub mod elementwise;
 mod error;
+pub mod fma;
 pub mod math;
 pub mod matmul;
 pub mod pool;
