@@ -35,38 +35,161 @@ TRAITS = [
 # Ops that Ditto<B> implements itself (randomness and deterministic reductions; see
 # crates/ditto-kernels/src/ops/), and ops whose arguments need converting between the
 # `Ditto<B>` and `B` branded structs (crates/ditto-kernels/src/forward/manual.rs).
-OVERRIDES = {
-    "float_random",
-    "int_random",
-    "float_sum",
-    "float_mean",
-    "quantize",
-    "tr_execute",
-    "q_matmul",
-    "deform_conv2d_backward",
-    # Canonical mode (crate::ops::canonical); forwarded in run-to-run mode.
-    "float_matmul",
-    "float_sum_dim",
-    "float_mean_dim",
-    "float_exp",
-    "float_log",
-    "float_tanh",
-    "float_erf",
-    "float_powf",
-    "float_powf_scalar",
-    "sigmoid",
-    "gelu",
-    "conv2d",
-    "conv2d_x_backward",
-    "conv2d_weight_backward",
-    "conv2d_bias_backward",
-    "conv_transpose2d",
-    "conv_transpose2d_x_backward",
-    "conv_transpose2d_weight_backward",
-    "conv_transpose2d_bias_backward",
-    "avg_pool2d",
-    "avg_pool2d_backward",
+NOT_CANONICAL_OVERRIDES = {
+    "float_random": "portable",
+    "int_random": "portable",
+    "quantize": "forwarded",
+    "tr_execute": "exact",
+    "q_matmul": "forwarded",
+    "deform_conv2d_backward": "refused",
 }
+
+# Canonical mode (crate::ops::canonical, crate::ops::composite): routed to a canonical kernel
+# or composed on Ditto<B> from canonical and exact ops; forwarded in run-to-run mode.
+CANONICAL = {
+    "float_sum", "float_mean",
+    "float_matmul", "float_sum_dim", "float_mean_dim",
+    "float_exp", "float_log", "float_tanh", "float_erf", "float_powf", "float_powf_scalar",
+    "float_div", "float_div_scalar", "float_remainder", "float_remainder_scalar",
+    "float_recip", "float_sqrt", "float_log1p",
+    "float_powi", "float_powi_scalar", "float_powi_scalar_impl", "float_powf_scalar_impl",
+    "float_prod", "float_prod_dim", "float_cumsum",
+    "float_max", "float_max_dim", "float_max_dim_with_indices",
+    "float_min", "float_min_dim", "float_min_dim_with_indices",
+    "float_argmax", "float_argmin", "float_max_abs", "float_max_abs_dim",
+    "float_select_add", "float_scatter_add",
+    "sigmoid", "gelu", "relu", "relu_backward", "leaky_relu", "prelu", "hard_sigmoid",
+    "sigmoid_backward", "gelu_backward", "log_sigmoid", "log_sigmoid_backward",
+    "softmax", "log_softmax", "softmin",
+    "linear", "linear_x_backward", "linear_weight_backward", "linear_bias_backward",
+    "embedding_backward", "layer_norm", "attention",
+    "conv1d", "conv1d_x_backward", "conv1d_weight_backward", "conv1d_bias_backward",
+    "conv2d", "conv2d_x_backward", "conv2d_weight_backward", "conv2d_bias_backward",
+    "conv_transpose1d", "conv_transpose1d_x_backward", "conv_transpose1d_weight_backward",
+    "conv_transpose1d_bias_backward",
+    "conv_transpose2d", "conv_transpose2d_x_backward", "conv_transpose2d_weight_backward",
+    "conv_transpose2d_bias_backward",
+    "avg_pool1d", "avg_pool1d_backward", "avg_pool2d", "avg_pool2d_backward",
+    "adaptive_avg_pool1d", "adaptive_avg_pool1d_backward",
+    "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward",
+    "max_pool1d", "max_pool1d_with_indices", "max_pool1d_with_indices_backward",
+    "max_pool2d", "max_pool2d_with_indices", "max_pool2d_with_indices_backward",
+}
+
+OVERRIDES = set(NOT_CANONICAL_OVERRIDES) | CANONICAL
+
+# The class of every forwarded op in canonical mode (crates/ditto-kernels/ops.tsv, column
+# `canonical`; DETERMINISM.md). `exact`: one exact IEEE operation per element, a comparison or
+# data movement, the same bits on every conforming device. `exact-cpu`: exact on CPUs, but
+# WGSL/Vulkan leave its rounding, NaN or range behaviour open. `forwarded`: float arithmetic of
+# the backend (not canonical; strict mode refuses it in canonical mode). Ops of the int and bool
+# traits are integer or boolean: exact unless listed here.
+EXACT_CPU = {
+    "float_into_int", "float_cast", "int_into_float", "float_clamp", "float_clamp_min",
+    "float_clamp_max", "float_cross",
+}
+FORWARDED = {
+    "float_cumprod", "float_cummin", "float_cummax", "float_cos", "float_sin", "float_tan",
+    "float_cosh", "float_sinh", "float_acos", "float_acosh", "float_asin", "float_asinh",
+    "float_atan", "float_atanh", "float_atan2", "float_topk", "float_argtopk", "float_sort",
+    "float_sort_with_indices", "float_argsort", "float_grid_sample_2d", "float_scatter_nd",
+    "deform_conv2d", "conv3d", "conv3d_x_backward", "conv3d_weight_backward",
+    "conv3d_bias_backward", "conv_transpose3d", "conv_transpose3d_x_backward",
+    "conv_transpose3d_weight_backward", "conv_transpose3d_bias_backward", "unfold4d",
+    "interpolate", "interpolate_backward", "ctc_loss", "ctc_loss_backward", "rfft", "irfft",
+}
+EXACT_FLOAT = {
+    "float_from_data", "float_zeros", "float_ones", "float_full", "float_into_data",
+    "float_device", "float_to_device", "float_empty", "float_repeat_dim", "float_add",
+    "float_add_scalar", "float_sub", "float_sub_scalar", "float_mul", "float_mul_scalar",
+    "float_neg", "float_abs", "float_transpose", "float_swap_dims", "float_permute",
+    "float_flip", "float_reshape", "float_gather", "float_gather_nd", "float_select",
+    "float_slice", "float_slice_assign", "float_mask_where", "float_mask_fill",
+    "float_equal", "float_not_equal", "float_equal_elem", "float_not_equal_elem",
+    "float_greater", "float_greater_elem", "float_greater_equal", "float_greater_equal_elem",
+    "float_lower", "float_lower_elem", "float_lower_equal", "float_lower_equal_elem",
+    "float_detach", "float_set_require_grad", "float_is_require_grad", "float_round",
+    "float_floor", "float_ceil", "float_trunc", "float_cat", "float_any", "float_any_dim",
+    "float_all", "float_all_dim", "float_sign", "float_expand", "float_unfold",
+    "float_is_nan", "float_is_inf", "embedding", "has_ctc_loss_backward",
+}
+
+# Quantized-tensor ops that only move or describe data.
+Q_MOVEMENT = {
+    "q_device", "q_to_device", "q_reshape", "q_into_data", "q_detach", "q_set_require_grad",
+    "q_is_require_grad", "q_expand", "q_transpose", "q_swap_dims", "q_permute", "q_flip",
+    "q_select", "q_slice", "q_gather", "q_repeat_dim", "q_cat",
+}
+
+
+def canonical_class(trait, name):
+    """The op's class in canonical mode, or None when nobody classed it."""
+    if name in NOT_CANONICAL_OVERRIDES:
+        return NOT_CANONICAL_OVERRIDES[name]
+    if name in CANONICAL:
+        return "canonical"
+    if name in EXACT_CPU:
+        return "exact-cpu"
+    if name in FORWARDED:
+        return "forwarded"
+    if name in EXACT_FLOAT:
+        return "exact"
+    if trait in ("IntTensorOps", "BoolTensorOps", "TransactionOps"):
+        return "exact"
+    if trait == "QTensorOps":
+        return "exact" if name in Q_MOVEMENT else "forwarded"
+    return None
+
+
+# Trace and guard kinds of parameter and result types (the `forward!` macro's notation).
+KINDS = {
+    "FloatTensor<Self>": "F",
+    "IntTensor<Self>": "I",
+    "BoolTensor<Self>": "Bo",
+    "Option<FloatTensor<Self>>": "OF",
+    "Option<BoolTensor<Self>>": "OB",
+    "Vec<FloatTensor<Self>>": "VF",
+    "Vec<IntTensor<Self>>": "VI",
+    "Vec<BoolTensor<Self>>": "VB",
+    "QuantizedTensor<Self>": "Q",
+    "&Device<Self>": "Dev",
+}
+OUT_KINDS = {
+    "FloatTensor<Self>": "F",
+    "IntTensor<Self>": "I",
+    "BoolTensor<Self>": "Bo",
+    "(FloatTensor<Self>, IntTensor<Self>)": "FI",
+    "(FloatTensor<Self>, FloatTensor<Self>)": "FF",
+    "(IntTensor<Self>, IntTensor<Self>)": "II",
+}
+GUARD_CLASS = {"exact-cpu": "cpu", "forwarded": "fwd", "refused": "refused"}
+
+
+def params(sig):
+    """(name, type) of each parameter of a normalised signature."""
+    inner = sig[sig.index("(") + 1 :]
+    depth, k = 1, 0
+    while depth:
+        if inner[k] in "(<[":
+            depth += 1
+        elif inner[k] in ")>]" and not (inner[k] == ">" and inner[k - 1] == "-"):
+            depth -= 1
+        k += 1
+    out, cur, depth = [], "", 0
+    for ch in inner[: k - 1] + ",":
+        if ch in "(<[":
+            depth += 1
+        elif ch in ")>]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            if cur.strip():
+                n, t = cur.split(":", 1)
+                out.append((n.strip(), t.strip()))
+            cur = ""
+        else:
+            cur += ch
+    return out
+
 
 # Return types that are structs branded by the backend: the forwarded result is converted
 # with `Rebrand::rebrand`.
@@ -190,7 +313,8 @@ def main():
         "// change the script (or its OVERRIDES list) and rerun it.",
         "",
     ]
-    tsv = ["trait\top\toverridden"]
+    tsv = ["trait\top\toverridden\tcanonical"]
+    missing = []
     total = 0
     for trait, path in TRAITS:
         src = strip_comments(open(os.path.join(base, path)).read())
@@ -204,7 +328,13 @@ def main():
         for name, sig in methods(body):
             total += 1
             over = name in OVERRIDES
-            tsv.append("%s\t%s\t%s" % (trait, name, "yes" if over else "no"))
+            cls = canonical_class(trait, name)
+            if cls is None:
+                missing.append(name)
+                cls = "?"
+            elif cls == "canonical" and not over:
+                sys.exit("op %s is classed canonical but not overridden" % name)
+            tsv.append("%s\t%s\t%s\t%s" % (trait, name, "yes" if over else "no", cls))
             if over:
                 continue
             sig = re.sub(r"\bB\b", "Self", sig)
@@ -216,13 +346,28 @@ def main():
                 sig.split("->")[0],
             ):
                 sys.exit("op %s takes a branded struct: add it to OVERRIDES" % name)
-            suffix = " => rebrand" if BRANDED.search(sig) else ""
-            lines.append("            %s%s;" % (sig, suffix))
+            conv = "rebrand" if BRANDED.search(sig) else "plain"
+            ps = params(sig)
+            ins = ["%s %s" % (n, KINDS[t]) for n, t in ps if t in KINDS and KINDS[t] != "Dev"]
+            ret = sig.split("->", 1)[1].strip() if ")" in sig and "->" in sig.rsplit(")", 1)[1] else ""
+            out = OUT_KINDS.get(ret, "N")
+            guard = ""
+            if cls in GUARD_CLASS:
+                cand = [(n, KINDS[t]) for n, t in ps if KINDS.get(t) in ("F", "I", "Bo", "Q", "Dev")]
+                if not cand:
+                    sys.exit("op %s needs a canonical-mode guard but has no tensor or device" % name)
+                guard = " %s %s %s" % (GUARD_CLASS[cls], cand[0][0], cand[0][1])
+            lines.append("            %s => %s [%s] %s%s;" % (sig, conv, ", ".join(ins), out, guard))
         lines.append("        }")
         lines.append("    };")
         lines.append("}")
         lines.append("pub(crate) use %s;" % macro)
         lines.append("")
+    if missing:
+        sys.exit(
+            "ops forwarded without a canonical-mode class (add each to CANONICAL, EXACT_FLOAT, "
+            "EXACT_CPU or FORWARDED in scripts/gen_forward.py): %s" % ", ".join(missing)
+        )
     text = "\n".join(lines)
     if "--check" in sys.argv:
         old = open(OUT).read() if os.path.exists(OUT) else ""

@@ -80,6 +80,25 @@ impl<B: Inner> Ditto<B> {
         });
     }
 
+    /// Class: portable (a recorder). Starts the op-level trace on this thread: every top-level
+    /// `Ditto<B>` op that runs from now on is recorded with the shapes and bit hashes of its
+    /// tensor inputs and outputs (and the bits of float outputs), until
+    /// [`Ditto::take_op_trace`]. Each op reads its tensors back to the host: use it for a few
+    /// steps. Ops of every device of `B` on this thread are recorded (`device` names the one
+    /// the caller trains on; a trace started for another backend type is replaced).
+    pub fn start_op_trace(device: &B::Device) {
+        let _ = device;
+        crate::trace::start::<B>();
+    }
+
+    /// Class: portable (a recorder). Stops the op-level trace started by
+    /// [`Ditto::start_op_trace`] on this thread and returns it (empty if none was started
+    /// for `B`). Compare two traces with [`crate::compare_traces`].
+    pub fn take_op_trace(device: &B::Device) -> Vec<crate::OpRecord> {
+        let _ = device;
+        crate::trace::take::<B>()
+    }
+
     /// Class: not applicable (configuration). The device's config on this thread (the
     /// default, `Strict::Error`, when none was set).
     pub fn config(device: &B::Device) -> DittoConfig {

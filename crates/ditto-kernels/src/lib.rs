@@ -21,9 +21,14 @@ mod inner;
 mod ops;
 mod rng_state;
 mod strict;
+mod trace;
 
-pub use audit::{OpClass, all_ops, op_class, record_ops};
+pub use audit::{CanonicalClass, OpClass, all_ops, canonical_class, op_class, record_ops};
 pub use backend::Ditto;
 pub use config::{DittoConfig, KernelMode, Strict};
 pub use inner::{BackendKind, Inner};
 pub use rng_state::RngState;
+pub use trace::{
+    Divergence, Misalignment, OpRecord, TensorRecord, TraceDiff, compare as compare_traces,
+    ulp_distance,
+};

@@ -1,7 +1,7 @@
 //! Applying strict mode to an op classed non-deterministic.
 
-use crate::audit::{OpClass, op_class};
-use crate::config::Strict;
+use crate::audit::{CanonicalClass, OpClass, op_class};
+use crate::config::{KernelMode, Strict};
 use crate::context;
 use crate::inner::Inner;
 
@@ -9,6 +9,31 @@ use crate::inner::Inner;
 pub(crate) fn check_op<B: Inner>(device: &B::Device, op: &'static str) {
     if let (OpClass::NonDeterministic, why) = op_class(op, B::KIND) {
         nondeterministic::<B>(device, op, why);
+    }
+}
+
+/// Applies strict mode, in canonical mode only, to `op` of canonical-mode class `class`: an
+/// op that is neither canonical nor exact on this backend is refused (`Strict::Error`),
+/// warned about or let through.
+pub(crate) fn check_canonical<B: Inner>(
+    device: &B::Device,
+    op: &'static str,
+    class: CanonicalClass,
+) {
+    if class.allowed(B::KIND) {
+        return;
+    }
+    let canonical = context::with::<B, _>(device, |c| c.config.kernels == KernelMode::Canonical);
+    if canonical {
+        nondeterministic::<B>(
+            device,
+            op,
+            &format!(
+                "canonical mode: it is classed {} (not canonical, not exact on every device), so \
+                 its bits may differ between backends and machines",
+                class.name()
+            ),
+        );
     }
 }
 

@@ -10,7 +10,10 @@ use std::collections::BTreeSet;
 
 use burn::backend::{Autodiff, NdArray};
 use common::{Model, train};
-use ditto_kernels::{BackendKind, Ditto, OpClass, all_ops, op_class, record_ops};
+use ditto_kernels::{
+    BackendKind, CanonicalClass, Ditto, DittoConfig, KernelMode, OpClass, all_ops, canonical_class,
+    op_class, record_ops,
+};
 
 type B = Autodiff<Ditto<NdArray>>;
 
@@ -44,12 +47,58 @@ fn training_touches_only_tested_ops() {
     }
 }
 
+/// Every op a canonical-mode training step calls (directly or inside a composite) on
+/// `Autodiff<Ditto<NdArray>>`.
+fn canonical_training_ops() -> BTreeSet<&'static str> {
+    let device = Default::default();
+    Ditto::<NdArray>::configure(
+        &device,
+        DittoConfig {
+            kernels: KernelMode::Canonical,
+            ..Default::default()
+        },
+    );
+    let mut all = BTreeSet::new();
+    for model in [Model::Mlp, Model::Cnn] {
+        let (_, ops) = record_ops(|| train::<B>(model, 2, 7, &device));
+        all.extend(ops);
+    }
+    Ditto::<NdArray>::configure(&device, DittoConfig::default());
+    all
+}
+
+#[test]
+fn canonical_training_touches_only_canonical_or_exact_ops() {
+    let used = canonical_training_ops();
+    assert!(
+        used.contains("linear") && used.contains("float_matmul"),
+        "{used:?}"
+    );
+    for op in &used {
+        let class = canonical_class(op);
+        assert!(
+            matches!(
+                class,
+                Some(
+                    CanonicalClass::Canonical
+                        | CanonicalClass::ExactEverywhere
+                        | CanonicalClass::Portable
+                )
+            ),
+            "{op} runs in a canonical-mode training step but is {class:?}: route it (or class it)"
+        );
+    }
+}
+
 #[test]
 fn determinism_md_is_current() {
     let used = training_ops();
+    let canonical_used = canonical_training_ops();
     let mut md = String::from(include_str!("../DETERMINISM.head.md"));
-    md.push_str("| trait | op | NdArray | Wgpu | used in MLP/CNN training | why |\n");
-    md.push_str("|---|---|---|---|---|---|\n");
+    md.push_str(
+        "| trait | op | NdArray | Wgpu | canonical mode | used in MLP/CNN training | why |\n",
+    );
+    md.push_str("|---|---|---|---|---|---|---|\n");
     for (tr, op) in all_ops() {
         let (nd, why_nd) = op_class(op, BackendKind::NdArray);
         let (wg, why_wg) = op_class(op, BackendKind::Wgpu);
@@ -58,9 +107,15 @@ fn determinism_md_is_current() {
         } else {
             format!("NdArray: {why_nd}; Wgpu: {why_wg}")
         };
-        let used = if used.contains(op) { "yes" } else { "" };
+        let used = match (used.contains(op), canonical_used.contains(op)) {
+            (true, true) => "yes",
+            (true, false) => "run-to-run only",
+            (false, true) => "canonical only",
+            (false, false) => "",
+        };
+        let canon = canonical_class(op).map_or("?", CanonicalClass::name);
         md.push_str(&format!(
-            "| {tr} | `{op}` | {} | {} | {used} | {why} |\n",
+            "| {tr} | `{op}` | {} | {} | {canon} | {used} | {why} |\n",
             nd.name(),
             wg.name()
         ));

@@ -12,6 +12,12 @@ use ditto_kernels::canonical::{conv, conv_backward, math, matmul};
 use ditto_kernels::{Ditto, DittoConfig, KernelMode};
 use ditto_rng::Seed;
 
+mod common;
+#[path = "canonical_mode/composites.rs"]
+mod composites;
+#[path = "canonical_mode/trace.rs"]
+mod trace;
+
 type D = Ditto<NdArray>;
 type A = Autodiff<D>;
 

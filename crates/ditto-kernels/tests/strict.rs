@@ -71,3 +71,36 @@ fn state_restores_mid_run_and_threads_are_isolated() {
     assert_eq!((draw(), draw()), other);
     assert_ne!(other.0, other.1);
 }
+
+/// In canonical mode, strict mode refuses an op that is neither canonical nor exact (here the
+/// forwarded `float_sin`); run-to-run mode and `Strict::Off` let it run; canonical and exact
+/// ops run in canonical mode.
+#[test]
+fn canonical_mode_refuses_forwarded_float_ops() {
+    use ditto_kernels::KernelMode;
+    let dev = Default::default();
+    let x = || Tensor::<D, 1>::from_data([0.5f32, 1.0], &dev);
+    let canonical = DittoConfig {
+        kernels: KernelMode::Canonical,
+        ..Default::default()
+    };
+    D::configure(&dev, canonical);
+    let ok = (x().exp() + x() * x()).sqrt().into_data();
+    assert_eq!(ok.to_vec::<f32>().unwrap().len(), 2);
+    let err = catch_unwind(|| x().sin().into_data()).unwrap_err();
+    let msg = err.downcast_ref::<String>().unwrap();
+    assert!(
+        msg.contains("float_sin") && msg.contains("canonical mode") && msg.contains("forwarded"),
+        "{msg}"
+    );
+    D::configure(
+        &dev,
+        DittoConfig {
+            strict: Strict::Off,
+            ..canonical
+        },
+    );
+    let _ = x().sin().into_data();
+    D::configure(&dev, DittoConfig::default());
+    let _ = x().sin().into_data();
+}

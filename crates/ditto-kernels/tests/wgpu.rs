@@ -110,6 +110,75 @@ fn wgpu_suite() {
     let mean = f32::from_bits(bits(x.mean())[0]);
     assert!((mean - c / 300_000.0).abs() < 1e-6, "mean {mean}");
 
+    // sum_dim / mean_dim over long axes (burn-cubecl 0.21 returned wrong sums for a
+    // 300,000-long axis on lavapipe): ditto's fixed tree, checked against an f64 host sum, along
+    // the last axis and along a leading one.
+    for len in [5_000usize, 300_000, 1_000_000] {
+        Cpu::seed(&Default::default(), len as u64);
+        let host = Tensor::<Cpu, 2>::random(
+            [2, len],
+            Distribution::Normal(0.0, 1.0),
+            &Default::default(),
+        )
+        .into_data()
+        .to_vec::<f32>()
+        .unwrap();
+        let t =
+            Tensor::<Gpu, 2>::from_data(burn::tensor::TensorData::new(host.clone(), [2, len]), &d);
+        let got = t.clone().sum_dim(1).into_data().to_vec::<f32>().unwrap();
+        let means = t.clone().mean_dim(1).into_data().to_vec::<f32>().unwrap();
+        let cols = t
+            .transpose()
+            .sum_dim(0)
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap();
+        for r in 0..2 {
+            let row = &host[r * len..(r + 1) * len];
+            let want: f64 = row.iter().map(|v| f64::from(*v)).sum();
+            let scale: f64 = row.iter().map(|v| f64::from(v.abs())).sum();
+            let tol = 1e-5 * scale;
+            assert!(
+                (f64::from(got[r]) - want).abs() < tol,
+                "len {len}: sum_dim {} vs {want}",
+                got[r]
+            );
+            assert!(
+                (f64::from(cols[r]) - want).abs() < tol,
+                "len {len}: sum_dim(0) {} vs {want}",
+                cols[r]
+            );
+            assert!(
+                (f64::from(means[r]) - want / len as f64).abs() < tol / len as f64,
+                "len {len}: mean_dim {} vs {}",
+                means[r],
+                want / len as f64
+            );
+        }
+    }
+
+    // Canonical mode: the MLP's and the CNN's training give the same bits on Wgpu as on
+    // NdArray (every float op canonical on the host, exact ones on the device).
+    {
+        use ditto_kernels::{DittoConfig, KernelMode};
+        let canonical = DittoConfig {
+            kernels: KernelMode::Canonical,
+            ..Default::default()
+        };
+        Gpu::configure(&Default::default(), canonical);
+        Cpu::configure(&Default::default(), canonical);
+        for model in [Model::Mlp, Model::Cnn] {
+            let g = train::<Autodiff<Gpu>>(model, 5, 7, &Default::default());
+            let c = train::<Autodiff<Cpu>>(model, 5, 7, &Default::default());
+            assert_eq!(
+                g, c,
+                "{model:?}: canonical mode differs between Wgpu and NdArray"
+            );
+        }
+        Gpu::configure(&Default::default(), DittoConfig::default());
+        Cpu::configure(&Default::default(), DittoConfig::default());
+    }
+
     // Strict mode refuses Wgpu's atomic deform-conv backward before launching anything.
     {
         use burn::tensor::ops::{DeformConvOptions, ModuleOps};

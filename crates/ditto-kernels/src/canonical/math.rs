@@ -3,8 +3,9 @@
 //! `CANONICAL.md`). Every function is one fixed sequence of IEEE operations: the GPU
 //! implementation follows the same sequence and gets the same bits.
 //!
-//! `fma(a, b, c)` below is `a.mul_add(b, c)`: `a * b + c` rounded once.
+//! `fma(a, b, c)` below is `fused(a, b, c)` (`canonical::fma`): `a * b + c` rounded once.
 
+use super::fma::fused;
 use super::simd::{Isa, map};
 
 /// Class: portable (canonical). `e^x`. Cody-Waite reduction `x = q ln2 + s`, the degree-9
@@ -14,8 +15,8 @@ use super::simd::{Isa, map};
 pub fn exp(x: f32) -> f32 {
     let xc = x.clamp(-104.0, 104.0);
     let (q, qi) = rint_i(xc * LOG2E);
-    let s = q.mul_add(-LN2_HI, xc);
-    let s = q.mul_add(-LN2_LO, s);
+    let s = fused(q, -LN2_HI, xc);
+    let s = fused(q, -LN2_LO, s);
     let u = exp_poly(s);
     let r = ldexp2(u, qi);
     if x > 104.0 {
@@ -62,7 +63,7 @@ pub fn ln(x: f32) -> f32 {
 pub fn tanh(x: f32) -> f32 {
     let a = x.abs();
     let z = x * x;
-    let small = (x * z).mul_add(horner(z, &TANH_P), x);
+    let small = fused(x * z, horner(z, &TANH_P), x);
     let e = exp(2.0 * a);
     let big = 1.0 - 2.0 / (e + 1.0);
     let big = f32::from_bits(big.to_bits() | (x.to_bits() & SIGN));
@@ -88,7 +89,7 @@ pub fn sigmoid(x: f32) -> f32 {
     let dl = (eh - (dh - 1.0)) + el;
     let (nh, nl) = if x >= 0.0 { (1.0, 0.0) } else { (eh, el) };
     let rh = nh / dh;
-    let resid = (-rh).mul_add(dh, nh) + (nl - rh * dl);
+    let resid = fused(-rh, dh, nh) + (nl - rh * dl);
     let r = (resid / dh) + rh;
     if x.is_nan() { x } else { r }
 }
@@ -100,8 +101,8 @@ pub fn sigmoid(x: f32) -> f32 {
 #[inline(always)]
 pub fn erf(x: f32) -> f32 {
     let a = x.abs();
-    let small = x.mul_add(horner(x * x, &ERF_P), x);
-    let t = a.mul_add(ERFC_ALPHA, ERFC_BETA);
+    let small = fused(x, horner(x * x, &ERF_P), x);
+    let t = fused(a, ERFC_ALPHA, ERFC_BETA);
     let big = 1.0 - exp(-(a * a)) * horner(t, &ERFC_G);
     let big = if a >= 4.0 { 1.0 } else { big };
     let big = f32::from_bits(big.to_bits() | (x.to_bits() & SIGN));
@@ -163,7 +164,7 @@ pub fn powf(x: f32, y: f32) -> f32 {
     }
     let (lh, ll) = ln_df(ax);
     let zh = y * lh;
-    let zl = y.mul_add(lh, -zh) + y * ll;
+    let zl = fused(y, lh, -zh) + y * ll;
     signed(exp_df(zh, zl))
 }
 
@@ -298,7 +299,7 @@ const ERFC_G: [f32; 14] = [
 fn horner(x: f32, c: &[f32]) -> f32 {
     let mut acc = c[0];
     for &ci in &c[1..] {
-        acc = acc.mul_add(x, ci);
+        acc = fused(acc, x, ci);
     }
     acc
 }
@@ -340,7 +341,7 @@ fn ldexp2(u: f32, q: i32) -> f32 {
 #[inline(always)]
 fn exp_poly(s: f32) -> f32 {
     let a = 1.0 + s;
-    a + (s * s).mul_add(horner(s, &EXP_P), s - (a - 1.0))
+    a + fused(s * s, horner(s, &EXP_P), s - (a - 1.0))
 }
 
 /// `e^x` as an unevaluated sum `hi + lo` (about 40 bits), for `x <= 0`: the `exp` sequence
@@ -349,10 +350,10 @@ fn exp_poly(s: f32) -> f32 {
 fn exp_ext(x: f32) -> (f32, f32) {
     let xc = x.max(-104.0);
     let (q, qi) = rint_i(xc * LOG2E);
-    let s = q.mul_add(-LN2_HI, xc);
-    let s = q.mul_add(-LN2_LO, s);
+    let s = fused(q, -LN2_HI, xc);
+    let s = fused(q, -LN2_LO, s);
     let a = 1.0 + s;
-    let tail = (s * s).mul_add(horner(s, &EXP_P), s - (a - 1.0));
+    let tail = fused(s * s, horner(s, &EXP_P), s - (a - 1.0));
     let h = a + tail;
     let l = tail - (h - a);
     let (h, l) = (ldexp2(h, qi), ldexp2(l, qi));
@@ -389,15 +390,15 @@ fn ln_df(x: f32) -> (f32, f32) {
     let dl = f - (dh - 2.0);
     // s = f / d as sh + sl: the division's residual is exact with fma.
     let sh = f / dh;
-    let sl = ((-sh).mul_add(dh, f) - sh * dl) / dh;
+    let sl = (fused(-sh, dh, f) - sh * dl) / dh;
     // log1p(f) = 2s + (2/3) s^3 + s^5 (2/5 + 2/7 z + ...), z = s^2; the first two terms
     // carried in double-f32 (error-free products by fma).
     let zh = sh * sh;
-    let zl = sh.mul_add(sh, -zh);
+    let zl = fused(sh, sh, -zh);
     let s3h = sh * zh;
-    let s3l = sh.mul_add(zh, -s3h) + sh.mul_add(zl, 3.0 * zh * sl);
+    let s3l = fused(sh, zh, -s3h) + fused(sh, zl, 3.0 * zh * sl);
     let t1h = TWO_THIRDS_HI * s3h;
-    let t1l = TWO_THIRDS_HI.mul_add(s3h, -t1h) + TWO_THIRDS_HI.mul_add(s3l, TWO_THIRDS_LO * s3h);
+    let t1l = fused(TWO_THIRDS_HI, s3h, -t1h) + fused(TWO_THIRDS_HI, s3l, TWO_THIRDS_LO * s3h);
     let rest = s3h * zh * horner(zh, &LOG_ATANH[..LOG_ATANH.len() - 1]);
     let two_s = 2.0 * sh;
     let lh = two_s + t1h;
@@ -441,17 +442,17 @@ fn exp_df(zh: f32, zl: f32) -> f32 {
         return 0.0;
     }
     let q = rint(zh * LOG2E);
-    let s1 = q.mul_add(-LN2_HI, zh);
+    let s1 = fused(q, -LN2_HI, zh);
     // s = s1 - q LN2_LO, with its rounding error kept: ph + pl = q LN2_LO exactly, then a fast
     // two-sum (|s1| >= |ph|).
     let ph = q * LN2_LO;
-    let pl = q.mul_add(LN2_LO, -ph);
+    let pl = fused(q, LN2_LO, -ph);
     let s = s1 - ph;
     let lo = (((s1 - s) - ph) - pl) + zl;
     // e^(s + lo) ~ e^s (1 + lo), with 1 + s split exactly as a + (s - (a - 1)).
     let a = 1.0 + s;
-    let tail = (s * s).mul_add(horner(s, &EXP_P), s - (a - 1.0));
-    let tail = lo.mul_add(a + tail, tail);
+    let tail = fused(s * s, horner(s, &EXP_P), s - (a - 1.0));
+    let tail = fused(lo, a + tail, tail);
     ldexp2(a + tail, q as i32)
 }
 

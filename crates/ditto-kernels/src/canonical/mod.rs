@@ -13,6 +13,10 @@
 //! * [`softmax`]: softmax, log-softmax, cross-entropy, layer norm as compositions.
 //! * [`conv`]: conv2d as im2col + canonical matmul; max and average pooling.
 //! * [`conv_backward`]: conv2d's weight, bias and input gradients.
+//! * [`elementwise`]: division, reciprocal, sqrt, remainder, `log1p`, integer powers,
+//!   ordered products and running sums.
+//! * [`pool`]: max pooling with indices and its gradient; adaptive average pooling.
+//! * [`fma`]: the fused multiply-add (hardware, or the software reference).
 //! * [`scatter`]: index-add / scatter-add in ascending source order.
 //! * [`simd`]: the instruction-set switch ([`Isa`]; `DITTO_SIMD=off` forces the scalar path).
 //!
@@ -20,9 +24,12 @@
 
 pub mod conv;
 pub mod conv_backward;
+pub mod elementwise;
 mod error;
+pub mod fma;
 pub mod math;
 pub mod matmul;
+pub mod pool;
 pub mod reduce;
 pub mod scatter;
 pub mod simd;

@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Isa {
-    /// Portable Rust: `f32::mul_add` and IEEE arithmetic. The reference path.
+    /// Portable Rust: `fma::fused` and IEEE arithmetic. The reference path.
     Scalar,
     /// x86_64 AVX2 with FMA3 (8 lanes).
     Avx2Fma,
@@ -157,7 +157,7 @@ fn kernel_scalar(kc: usize, a: &[f32], b: &[f32], tile: &mut [f32]) {
         for (i, &ai) in ap.iter().enumerate() {
             let row = &mut tile[i * nr..i * nr + nr];
             for (c, &bj) in row.iter_mut().zip(bp) {
-                *c = ai.mul_add(bj, *c);
+                *c = super::fma::fused(ai, bj, *c);
             }
         }
     }

@@ -1,5 +1,6 @@
 //! The ops `Ditto<B>` implements itself instead of forwarding.
 
 pub(crate) mod canonical;
+pub(crate) mod composite;
 pub(crate) mod random;
 pub(crate) mod reduce;

@@ -42,3 +42,53 @@ pub(crate) fn mean<B: Inner>(tensor: B::FloatTensorPrimitive) -> B::FloatTensorP
     let n = tensor.shape().num_elements();
     B::float_div_scalar(sum::<B>(tensor), Scalar::from(n as f64))
 }
+
+/// Axes longer than this are summed through the tree on Wgpu.
+pub(crate) const LONG_AXIS: usize = 4096;
+
+/// `sum_dim` (`mean = false`) or `mean_dim` along `dim` in run-to-run mode: the backend's own
+/// op, except on Wgpu for axes longer than [`LONG_AXIS`], where burn-cubecl 0.21's `sum_dim`
+/// returned wrong values (a 300,000-long axis on lavapipe): there the axis is moved last
+/// (exact copies), zero-padded to a multiple of [`CHUNK`] and summed by a fixed tree of
+/// `CHUNK`-wide `sum_dim`s, as [`sum`]; a mean divides by the axis length once.
+pub(crate) fn sum_dim<B: Inner>(
+    tensor: B::FloatTensorPrimitive,
+    dim: usize,
+    mean: bool,
+) -> B::FloatTensorPrimitive {
+    let shape = tensor.shape();
+    let len = shape[dim];
+    if B::KIND != crate::inner::BackendKind::Wgpu || len <= LONG_AXIS {
+        return if mean {
+            B::float_mean_dim(tensor, dim)
+        } else {
+            B::float_sum_dim(tensor, dim)
+        };
+    }
+    let device = B::float_device(&tensor);
+    let dtype = FloatDType::from(tensor.dtype());
+    let rank = shape.num_dims();
+    let mut axes: Vec<usize> = (0..rank).filter(|&d| d != dim).collect();
+    axes.push(dim);
+    let rows = shape.num_elements() / len;
+    let mut t = B::float_reshape(B::float_permute(tensor, &axes), Shape::new([rows, len]));
+    let mut l = len;
+    while l > CHUNK {
+        let groups = l.div_ceil(CHUNK);
+        let pad = groups * CHUNK - l;
+        if pad > 0 {
+            let zeros = B::float_zeros(Shape::new([rows, pad]), &device, dtype);
+            t = B::float_cat(vec![t, zeros], 1);
+        }
+        let partial = B::float_sum_dim(B::float_reshape(t, Shape::new([rows, groups, CHUNK])), 2);
+        t = B::float_reshape(partial, Shape::new([rows, groups]));
+        l = groups;
+    }
+    let mut s = B::float_sum_dim(t, 1);
+    if mean {
+        s = B::float_div_scalar(s, Scalar::from(len as f64));
+    }
+    let mut out = shape.to_vec();
+    out[dim] = 1;
+    B::float_reshape(s, Shape::from(out))
+}

@@ -1,0 +1,221 @@
+//! Max pooling with indices (and its gradient) and adaptive average pooling (and its
+//! gradient). Average pooling and the index-free max pooling are in [`super::conv`].
+
+use super::conv::{Conv2dOptions, output_size};
+use super::error::{Error, check_len, numel};
+
+/// `a` ranks strictly above `b` for max: NaN above everything, `+0.0` above `-0.0`.
+fn greater(a: f32, b: f32) -> bool {
+    if a.is_nan() {
+        return !b.is_nan();
+    }
+    if b.is_nan() {
+        return false;
+    }
+    a > b || (a == b && a.is_sign_positive() && b.is_sign_negative())
+}
+
+/// Class: portable (canonical). 2-D max pooling of `[n, c, h, w]` into `[n, c, oh, ow]` with
+/// the index (`iy * w + ix` in the input plane) of each maximum. The window's in-bounds
+/// elements are scanned in row-major `(kh, kw)` order, which is ascending index order; the
+/// value is the first element no later one ranks strictly above (NaN above everything, `+0.0`
+/// above `-0.0`), so the index is the smallest holding the maximum, and with a NaN the first
+/// NaN (whose value is returned as `0x7fc00000`). A window without in-bounds elements gives
+/// `-inf` and index 0. `opts.groups` is ignored.
+pub fn max_pool2d_with_indices(
+    x: &[f32],
+    x_shape: [usize; 4],
+    kernel: [usize; 2],
+    opts: &Conv2dOptions,
+    out: &mut [f32],
+    indices: &mut [i64],
+) -> Result<(), Error> {
+    let op = "max_pool2d_with_indices";
+    let [n, c, h, w] = x_shape;
+    check_len(op, "x", x.len(), numel(op, &x_shape)?)?;
+    let [oh, ow] = output_size([h, w], kernel, opts)?;
+    let len = numel(op, &[n, c, oh, ow])?;
+    check_len(op, "out", out.len(), len)?;
+    check_len(op, "indices", indices.len(), len)?;
+    for p in 0..n * c {
+        let plane = &x[p * h * w..(p + 1) * h * w];
+        for y in 0..oh {
+            for xo in 0..ow {
+                let (mut best, mut at) = (f32::NEG_INFINITY, None::<usize>);
+                for i in 0..kernel[0] {
+                    let Some(iy) =
+                        (y * opts.stride[0] + i * opts.dilation[0]).checked_sub(opts.padding[0])
+                    else {
+                        continue;
+                    };
+                    if iy >= h {
+                        continue;
+                    }
+                    for j in 0..kernel[1] {
+                        let Some(ix) = (xo * opts.stride[1] + j * opts.dilation[1])
+                            .checked_sub(opts.padding[1])
+                        else {
+                            continue;
+                        };
+                        if ix >= w {
+                            continue;
+                        }
+                        let v = plane[iy * w + ix];
+                        if at.is_none() || greater(v, best) {
+                            best = v;
+                            at = Some(iy * w + ix);
+                        }
+                    }
+                }
+                let o = (p * oh + y) * ow + xo;
+                out[o] = if best.is_nan() { f32::NAN } else { best };
+                indices[o] = at.unwrap_or(0) as i64;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Class: portable (canonical). Gradient of max pooling: `gx` (`[n, c, h, w]`) starts at
+/// `+0.0`; for each output `(oh, ow)` of each plane in ascending order, `gx[index] += gy` (one
+/// IEEE `+`). `gy` and `indices` are `[n, c, oh, ow]`. Errors on an index outside the plane.
+pub fn max_pool2d_backward(
+    gy: &[f32],
+    indices: &[i64],
+    x_shape: [usize; 4],
+    gx: &mut [f32],
+) -> Result<(), Error> {
+    let op = "max_pool2d_backward";
+    let [n, c, h, w] = x_shape;
+    check_len(op, "gx", gx.len(), numel(op, &x_shape)?)?;
+    check_len(op, "indices", indices.len(), gy.len())?;
+    let planes = n * c;
+    gx.fill(0.0);
+    if planes == 0 {
+        return Ok(());
+    }
+    let per = gy.len() / planes;
+    check_len(op, "gy", gy.len(), per * planes)?;
+    for p in 0..planes {
+        for o in 0..per {
+            let t = indices[p * per + o];
+            if t < 0 || t as usize >= h * w {
+                return Err(Error::new(
+                    super::ErrorKind::Index,
+                    op,
+                    format!("index {t} outside a {h}x{w} plane"),
+                ));
+            }
+            gx[p * h * w + t as usize] += gy[p * per + o];
+        }
+    }
+    Ok(())
+}
+
+/// The adaptive window of output `i` of `out` over an axis of `len`: Burn's
+/// `[floor(i * len / out), ceil((i + 1) * len / out))`.
+fn window(i: usize, len: usize, out: usize) -> (usize, usize) {
+    ((i * len) / out, ((i + 1) * len).div_ceil(out))
+}
+
+/// Class: portable (canonical). Adaptive average pooling of `[n, c, h, w]` into
+/// `[n, c, oh, ow]`: output `(y, x)` averages rows `[floor(y h / oh), ceil((y + 1) h / oh))` and
+/// the same for columns: `acc = +0.0; acc = acc + v` in row-major order, then one IEEE
+/// division by the element count rounded to f32.
+pub fn adaptive_avg_pool2d(
+    x: &[f32],
+    x_shape: [usize; 4],
+    out_hw: [usize; 2],
+    out: &mut [f32],
+) -> Result<(), Error> {
+    let op = "adaptive_avg_pool2d";
+    let [n, c, h, w] = x_shape;
+    let [oh, ow] = out_hw;
+    check_len(op, "x", x.len(), numel(op, &x_shape)?)?;
+    check_len(op, "out", out.len(), numel(op, &[n, c, oh, ow])?)?;
+    for p in 0..n * c {
+        let plane = &x[p * h * w..(p + 1) * h * w];
+        for y in 0..oh {
+            let (r0, r1) = window(y, h, oh);
+            for xo in 0..ow {
+                let (c0, c1) = window(xo, w, ow);
+                let mut acc = 0.0f32;
+                for r in r0..r1 {
+                    for col in c0..c1 {
+                        acc += plane[r * w + col];
+                    }
+                }
+                out[(p * oh + y) * ow + xo] = acc / ((r1 - r0) * (c1 - c0)) as f32;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Class: portable (canonical). Gradient of adaptive average pooling: `gx` starts at `+0.0`;
+/// for each output `(y, x)` in ascending order, `v = gy / count` (one IEEE division) is added
+/// with one IEEE `+` to every element of its window, row-major.
+pub fn adaptive_avg_pool2d_backward(
+    gy: &[f32],
+    out_hw: [usize; 2],
+    x_shape: [usize; 4],
+    gx: &mut [f32],
+) -> Result<(), Error> {
+    let op = "adaptive_avg_pool2d_backward";
+    let [n, c, h, w] = x_shape;
+    let [oh, ow] = out_hw;
+    check_len(op, "gx", gx.len(), numel(op, &x_shape)?)?;
+    check_len(op, "gy", gy.len(), numel(op, &[n, c, oh, ow])?)?;
+    gx.fill(0.0);
+    for p in 0..n * c {
+        let dst = &mut gx[p * h * w..(p + 1) * h * w];
+        for y in 0..oh {
+            let (r0, r1) = window(y, h, oh);
+            for xo in 0..ow {
+                let (c0, c1) = window(xo, w, ow);
+                let v = gy[(p * oh + y) * ow + xo] / ((r1 - r0) * (c1 - c0)) as f32;
+                for r in r0..r1 {
+                    for col in c0..c1 {
+                        dst[r * w + col] += v;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod value_stability {
+    use super::*;
+
+    #[test]
+    fn golden_values() {
+        // One 3x3 plane, 2x2 windows, stride 1: ties take the smallest index, NaN wins, +0 > -0.
+        let x = [1.0, 3.0, 3.0, -0.0, 0.0, 2.0, f32::NAN, 5.0, 5.0];
+        let opts = Conv2dOptions::default();
+        let (mut out, mut idx) = ([0f32; 4], [0i64; 4]);
+        max_pool2d_with_indices(&x, [1, 1, 3, 3], [2, 2], &opts, &mut out, &mut idx).unwrap();
+        assert_eq!(out[..2], [3.0, 3.0]);
+        assert_eq!(out[2].to_bits(), 0x7fc0_0000);
+        assert_eq!(out[3], 5.0);
+        assert_eq!(idx, [1, 1, 6, 7]);
+        let mut gx = [9f32; 9];
+        max_pool2d_backward(&[1.0, 0.5, 0.25, 0.125], &idx, [1, 1, 3, 3], &mut gx).unwrap();
+        assert_eq!(gx, [0.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.25, 0.125, 0.0]);
+        assert!(max_pool2d_backward(&[1.0], &[9], [1, 1, 3, 3], &mut gx).is_err());
+        let (mut z, mut zi) = ([0f32; 1], [0i64; 1]);
+        max_pool2d_with_indices(&[-0.0, 0.0], [1, 1, 1, 2], [1, 2], &opts, &mut z, &mut zi)
+            .unwrap();
+        assert_eq!((z[0].to_bits(), zi[0]), (0, 1));
+
+        // 5 -> 3 adaptive windows: [0, 2), [1, 4), [3, 5).
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let mut out = [0f32; 3];
+        adaptive_avg_pool2d(&x, [1, 1, 1, 5], [1, 3], &mut out).unwrap();
+        assert_eq!(out, [1.5, 3.0, 4.5]);
+        let mut gx = [0f32; 5];
+        adaptive_avg_pool2d_backward(&[3.0, 3.0, 1.0], [1, 3], [1, 1, 1, 5], &mut gx).unwrap();
+        assert_eq!(gx, [1.5, 2.5, 1.0, 1.5, 0.5]);
+    }
+}

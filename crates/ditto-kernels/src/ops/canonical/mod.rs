@@ -1,0 +1,192 @@
+//! Canonical mode: the float ops whose bits could depend on the backend, the thread count or
+//! the instruction set run ditto's canonical kernels (`crate::canonical`) on the host.
+//!
+//! Each op reads its operands with `B::float_into_data`, runs the kernel, and uploads the
+//! result with `B::float_from_data`. That works for every backend `B` (so `Ditto<Wgpu>` in
+//! canonical mode computes the same bits as `Ditto<NdArray>`), at the price of a host round
+//! trip per op. Operands that are not f32 are converted to f32 first and the result is f32.
+
+use burn_backend::{Scalar, TensorData, TensorMetadata};
+use burn_std::IntDType;
+
+use crate::canonical;
+use crate::config::KernelMode;
+use crate::context;
+use crate::inner::Inner;
+
+mod conv;
+mod elementwise;
+mod pool;
+
+pub(crate) use conv::*;
+pub(crate) use elementwise::*;
+pub(crate) use pool::*;
+
+type F<B> = <B as burn_backend::BackendTypes>::FloatTensorPrimitive;
+type I<B> = <B as burn_backend::BackendTypes>::IntTensorPrimitive;
+
+/// Whether the device of `t` runs in canonical mode on this thread.
+pub(crate) fn active<B: Inner>(t: &F<B>) -> bool {
+    let device = B::float_device(t);
+    context::with::<B, _>(&device, |c| c.config.kernels == KernelMode::Canonical)
+}
+
+/// A tensor's values (row-major, f32) and shape.
+fn host<B: Inner>(t: F<B>) -> (Vec<f32>, Vec<usize>) {
+    let shape = t.shape().to_vec();
+    let data: TensorData = burn::tensor::try_read_sync(B::float_into_data(t))
+        .expect("ditto canonical mode: this platform cannot read tensors synchronously")
+        .expect("ditto canonical mode: reading a tensor from the device failed");
+    let values = data
+        .convert::<f32>()
+        .into_vec::<f32>()
+        .expect("ditto canonical mode: a converted tensor holds f32 values");
+    (values, shape)
+}
+
+/// An int tensor's values as `i64`, and its shape.
+fn host_int<B: Inner>(t: I<B>) -> (Vec<i64>, Vec<usize>) {
+    let shape = t.shape().to_vec();
+    let data: TensorData = burn::tensor::try_read_sync(B::int_into_data(t))
+        .expect("ditto canonical mode: this platform cannot read tensors synchronously")
+        .expect("ditto canonical mode: reading a tensor from the device failed");
+    let values = data
+        .convert::<i64>()
+        .into_vec::<i64>()
+        .expect("ditto canonical mode: a converted tensor holds i64 values");
+    (values, shape)
+}
+
+/// Uploads a result; every NaN becomes the canonical quiet NaN `0x7fc00000`.
+fn upload<B: Inner>(mut values: Vec<f32>, shape: Vec<usize>, device: &B::Device) -> F<B> {
+    for v in &mut values {
+        if v.is_nan() {
+            *v = f32::NAN;
+        }
+    }
+    B::float_from_data(TensorData::new(values, shape), device)
+}
+
+/// Uploads indices as an int tensor of `dtype`.
+fn upload_int<B: Inner>(
+    values: Vec<i64>,
+    shape: Vec<usize>,
+    device: &B::Device,
+    dtype: IntDType,
+) -> I<B> {
+    let data = TensorData::new(values, shape).convert_dtype(burn_std::DType::from(dtype));
+    B::int_from_data(data, device)
+}
+
+/// Kernel errors are shape errors that Burn checks before calling the backend, so reaching
+/// one is a bug; the message names the op.
+fn ok(r: Result<(), canonical::Error>) {
+    if let Err(e) = r {
+        panic!("ditto canonical mode: {e}");
+    }
+}
+
+/// `lhs · rhs` for rank >= 2 with Burn's broadcasting of the batch dimensions.
+pub(crate) fn matmul<B: Inner>(lhs: F<B>, rhs: F<B>) -> F<B> {
+    let device = B::float_device(&lhs);
+    let (a, sa) = host::<B>(lhs);
+    let (b, sb) = host::<B>(rhs);
+    let r = sa.len();
+    let (m, k, n) = (sa[r - 2], sa[r - 1], sb[r - 1]);
+    let batch_a = &sa[..r - 2];
+    let batch_b = &sb[..r - 2];
+    let batch: Vec<usize> = batch_a
+        .iter()
+        .zip(batch_b)
+        .map(|(x, y)| (*x).max(*y))
+        .collect();
+    let nb: usize = batch.iter().product();
+    let mut out = vec![0f32; nb * m * n];
+    let broadcast = batch_a != batch.as_slice() || batch_b != batch.as_slice();
+    if !broadcast {
+        ok(canonical::matmul::matmul_batched(
+            &a, &b, &mut out, nb, m, k, n,
+        ));
+    } else {
+        // Expand each operand's batch index by hand, one product per output matrix.
+        let offset = |bshape: &[usize], mut i: usize, size: usize| {
+            let mut off = 0;
+            let mut stride = 1;
+            for d in (0..batch.len()).rev() {
+                let idx = i % batch[d];
+                i /= batch[d];
+                if bshape[d] != 1 {
+                    off += idx * stride;
+                }
+                stride *= bshape[d];
+            }
+            off * size
+        };
+        for t in 0..nb {
+            let (oa, ob) = (offset(batch_a, t, m * k), offset(batch_b, t, k * n));
+            ok(canonical::matmul::matmul(
+                &a[oa..oa + m * k],
+                &b[ob..ob + k * n],
+                &mut out[t * m * n..(t + 1) * m * n],
+                m,
+                k,
+                n,
+            ));
+        }
+    }
+    let mut shape = batch;
+    shape.extend([m, n]);
+    upload::<B>(out, shape, &device)
+}
+
+/// Full sum, shape `[1]`.
+pub(crate) fn sum<B: Inner>(t: F<B>) -> F<B> {
+    let device = B::float_device(&t);
+    let (x, _) = host::<B>(t);
+    upload::<B>(vec![canonical::reduce::sum_all(&x)], vec![1], &device)
+}
+
+/// Full mean, shape `[1]`.
+pub(crate) fn mean<B: Inner>(t: F<B>) -> F<B> {
+    let device = B::float_device(&t);
+    let (x, _) = host::<B>(t);
+    upload::<B>(vec![canonical::reduce::mean_all(&x)], vec![1], &device)
+}
+
+/// Sum (`mean = false`) or mean along `dim`, keeping it with length 1.
+pub(crate) fn reduce_dim<B: Inner>(t: F<B>, dim: usize, mean: bool) -> F<B> {
+    let device = B::float_device(&t);
+    let (x, mut shape) = host::<B>(t);
+    let axis = canonical::reduce::Axis::of(&shape, dim)
+        .unwrap_or_else(|e| panic!("ditto canonical mode: {e}"));
+    let mut out = vec![0f32; axis.outer * axis.inner];
+    if mean {
+        ok(canonical::reduce::mean_dim(&x, axis, &mut out));
+    } else {
+        ok(canonical::reduce::sum_dim(&x, axis, &mut out));
+    }
+    shape[dim] = 1;
+    upload::<B>(out, shape, &device)
+}
+
+/// An element-wise canonical function.
+pub(crate) fn map<B: Inner>(t: F<B>, f: fn(&[f32], &mut [f32])) -> F<B> {
+    let device = B::float_device(&t);
+    let (x, shape) = host::<B>(t);
+    let mut out = vec![0f32; x.len()];
+    f(&x, &mut out);
+    upload::<B>(out, shape, &device)
+}
+
+/// `x^p` element-wise with the canonical `powf`.
+pub(crate) fn powf_scalar<B: Inner>(t: F<B>, p: Scalar) -> F<B> {
+    let device = B::float_device(&t);
+    let (x, shape) = host::<B>(t);
+    let p = p.elem::<f32>();
+    let out = x.iter().map(|v| canonical::math::powf(*v, p)).collect();
+    upload::<B>(out, shape, &device)
+}
+
+pub(crate) fn dims4(s: &[usize]) -> [usize; 4] {
+    [s[0], s[1], s[2], s[3]]
+}
