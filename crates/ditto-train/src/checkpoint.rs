@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::atomic::{FaultHook, write_atomic_with};
 // Kept at its old path: the trainer writes its text files through it.
-pub use crate::atomic::write_atomic;
 use crate::error::{Error, ErrorKind};
 use crate::integrity::{self, Integrity};
 use crate::provenance::Provenance;

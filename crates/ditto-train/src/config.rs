@@ -3,11 +3,17 @@
 
 mod data;
 mod legacy;
+mod model;
+mod optim;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
 pub use data::{AugmentConfig, BundledData, DataConfig, DataSource};
+pub use model::{CnnConfig, CustomModelConfig, MlpConfig, ModelConfig};
+pub use optim::{
+    AdamConfig, ConstantSchedule, CosineSchedule, OptimizerConfig, ScheduleConfig, SgdConfig,
+};
 use ditto_kernels::Strict;
 
 /// Class: portable (a run's bits are a function of its resolved config and seed). Everything
@@ -86,110 +92,6 @@ pub enum BackendKind {
     Wgpu,
 }
 
-/// Class: portable. The bundled model, each kind with its own fields.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum ModelConfig {
-    /// [`crate::Mlp`].
-    Mlp(MlpConfig),
-    /// [`crate::Cnn`].
-    Cnn(CnnConfig),
-    /// A model of your own, trained with [`crate::Trainer::fit`]; recorded only.
-    Custom(CustomModelConfig),
-}
-
-/// Class: portable. The MLP's shape.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct MlpConfig {
-    /// Hidden layer widths.
-    pub hidden: Vec<usize>,
-    /// Dropout probability after each hidden layer.
-    pub dropout: f64,
-}
-
-/// Class: portable. The CNN's shape.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CnnConfig {
-    /// Output channels of the convolution blocks.
-    pub channels: Vec<usize>,
-    /// Width of the dense layer.
-    pub dense: usize,
-    /// Dropout probability after flattening and after the dense layer.
-    pub dropout: f64,
-}
-
-/// Class: portable. A model of your own: a name to record (optional).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CustomModelConfig {
-    /// What the model is, for the record (`report.md`, `inspect`).
-    pub name: Option<String>,
-}
-
-/// Class: portable. The optimiser (Burn's), each kind with its own fields.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum OptimizerConfig {
-    /// Adam (weight decay as L2 added to the gradient).
-    Adam(AdamConfig),
-    /// AdamW (decoupled weight decay).
-    Adamw(AdamConfig),
-    /// SGD, with optional momentum.
-    Sgd(SgdConfig),
-}
-
-/// Class: portable. Adam's and AdamW's settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AdamConfig {
-    /// Peak learning rate.
-    pub lr: f64,
-    /// Weight decay (0: none).
-    pub weight_decay: f32,
-}
-
-/// Class: portable. SGD's settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SgdConfig {
-    /// Peak learning rate.
-    pub lr: f64,
-    /// Momentum (0: none).
-    pub momentum: f64,
-    /// L2 weight decay (0: none).
-    pub weight_decay: f32,
-}
-
-/// Class: portable. The learning-rate schedule, a pure function of the step.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum ScheduleConfig {
-    /// The peak rate after an optional linear warm-up.
-    Constant(ConstantSchedule),
-    /// Linear warm-up, then cosine from the peak to `peak * final_fraction` over the run.
-    Cosine(CosineSchedule),
-}
-
-/// Class: portable. A constant schedule.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ConstantSchedule {
-    /// Linear warm-up steps.
-    pub warmup_steps: usize,
-}
-
-/// Class: portable. A cosine schedule.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CosineSchedule {
-    /// Linear warm-up steps.
-    pub warmup_steps: usize,
-    /// End point as a fraction of the peak rate.
-    pub final_fraction: f64,
-}
-
 /// Class: not applicable (what is recorded never changes the weights). How often a line goes
 /// into `trace.jsonl` (loss bits and parameter fingerprint). The fingerprint reads every
 /// parameter back to the host, which is cheap on a CPU and costs a device round trip on a GPU.
@@ -264,46 +166,6 @@ macro_rules! parse_by_name {
 parse_by_name!(Mode, "mode");
 parse_by_name!(BackendKind, "backend");
 
-impl ModelConfig {
-    /// Class: not applicable. The kind's name (`mlp`, `cnn`, `custom`).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            ModelConfig::Mlp(_) => "mlp",
-            ModelConfig::Cnn(_) => "cnn",
-            ModelConfig::Custom(_) => "custom",
-        }
-    }
-}
-
-impl OptimizerConfig {
-    /// Class: not applicable. The kind's name (`adam`, `adamw`, `sgd`).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            OptimizerConfig::Adam(_) => "adam",
-            OptimizerConfig::Adamw(_) => "adamw",
-            OptimizerConfig::Sgd(_) => "sgd",
-        }
-    }
-
-    /// Class: portable. The peak learning rate.
-    pub fn lr(&self) -> f64 {
-        match self {
-            OptimizerConfig::Adam(c) | OptimizerConfig::Adamw(c) => c.lr,
-            OptimizerConfig::Sgd(c) => c.lr,
-        }
-    }
-}
-
-impl ScheduleConfig {
-    /// Class: portable. Linear warm-up steps.
-    pub fn warmup_steps(&self) -> usize {
-        match self {
-            ScheduleConfig::Constant(c) => c.warmup_steps,
-            ScheduleConfig::Cosine(c) => c.warmup_steps,
-        }
-    }
-}
-
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
@@ -325,62 +187,6 @@ impl Default for TrainConfig {
             workers: 0,
             log_every: 10,
         }
-    }
-}
-
-impl Default for ModelConfig {
-    fn default() -> Self {
-        ModelConfig::Mlp(MlpConfig::default())
-    }
-}
-
-impl Default for MlpConfig {
-    fn default() -> Self {
-        Self {
-            hidden: vec![128],
-            dropout: 0.1,
-        }
-    }
-}
-
-impl Default for CnnConfig {
-    fn default() -> Self {
-        Self {
-            channels: vec![8, 16],
-            dense: 64,
-            dropout: 0.1,
-        }
-    }
-}
-
-impl Default for OptimizerConfig {
-    fn default() -> Self {
-        OptimizerConfig::Adam(AdamConfig::default())
-    }
-}
-
-impl Default for AdamConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-3,
-            weight_decay: 0.0,
-        }
-    }
-}
-
-impl Default for SgdConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-2,
-            momentum: 0.9,
-            weight_decay: 0.0,
-        }
-    }
-}
-
-impl Default for ScheduleConfig {
-    fn default() -> Self {
-        ScheduleConfig::Constant(ConstantSchedule::default())
     }
 }
 

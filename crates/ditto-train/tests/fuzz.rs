@@ -25,7 +25,7 @@ fn fuzz_config_toml() {
     let corpus = vec![
         read("digits-mlp/config.toml"),
         read("fashion-cnn/config.toml"),
-        TrainConfig::default().to_toml().into_bytes(),
+        TrainConfig::default().to_toml().unwrap().into_bytes(),
         b"seed = 1\n[model]\nkind = \"mlp\"\nhidden = [8, 8]\n".to_vec(),
     ];
     // Nested TOML tables cost about 100 bytes per input byte (`a={a={...}}`).

@@ -4,6 +4,9 @@
 //! implementation follows the same sequence and gets the same bits.
 //!
 //! `fma(a, b, c)` below is `fused(a, b, c)` (`canonical::fma`): `a * b + c` rounded once.
+//!
+//! Longer than ~400 lines on purpose: the transcendentals share their reductions and
+//! polynomial helpers, and CANONICAL.md specifies them as one unit.
 
 use super::fma::fused;
 use super::simd::{Isa, map};

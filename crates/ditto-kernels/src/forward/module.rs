@@ -1,6 +1,8 @@
 //! `ModuleOps` of `Ditto<B>`: in canonical mode the convolutions, pooling ops, `linear`,
 //! `layer_norm`, `attention` and `embedding_backward` run canonical kernels or compositions on
 //! `Ditto<B>` (`crate::ops::composite`); in run-to-run mode they are forwarded to `B`.
+//!
+//! Longer than ~400 lines: one `impl ModuleOps` block, which Rust cannot split across files.
 
 #[allow(unused_imports)]
 use burn_backend::ops::{

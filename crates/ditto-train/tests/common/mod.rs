@@ -10,8 +10,11 @@ use ditto_train::{Checkpoint, TrainConfig, TrainData, Trainer};
 
 /// The fixture's fingerprint at step 5 (canonical mode: the same on every CPU).
 pub const STEP5: &str = "780bd3473a78675fe49bee675e758d9913b85548fcc8d647d3bb0322b5e249a5";
-/// The uninterrupted run's fingerprint at step 10 (see `fixtures/README.md`).
-pub const STEP10: &str = "612d7d1c2a3d04f1f5d3386877bb13615763ea4f983617be53d211bf07d7acb0";
+/// The fixture resumed to step 10 (see `fixtures/README.md`). The canonical kernels changed
+/// after the fixture was written (0.1 Unreleased, Reproducibility-breaking), so this is no
+/// longer the bits of a fresh 10-step run; resuming the fixture or its version-2 re-encoding
+/// must give exactly these.
+pub const STEP10: &str = "54bb8536036b093cfc3039f12c16a00e5902e142af1481ad3719afeb8a838a9b";
 
 pub fn fixture_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-digits-mlp-step5.safetensors")
