@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
 pub use data::{AugmentConfig, BundledData, DataConfig, DataSource};
+use ditto_kernels::Strict;
 pub use model::{CnnConfig, CustomModelConfig, MlpConfig, ModelConfig};
 pub use optim::{
     AdamConfig, ConstantSchedule, CosineSchedule, OptimizerConfig, ScheduleConfig, SgdConfig,
 };
-use ditto_kernels::Strict;
 
 /// Class: portable (a run's bits are a function of its resolved config and seed). Everything
 /// that decides a training run. Every field has a default; `ditto train --print-config` shows

@@ -1,4 +1,4 @@
-//! Regression with your own model and your own loss through ditto's [`Trainer`].
+//! Regression with your own model and your own loss through ditto's [`Trainer`](ditto::Trainer).
 //!
 //! The pieces a user writes: a Burn model ([`Net`], any `Module` with a [`TrainModel`]
 //! forward), a loss ([`Huber`], an [`Objective`]), and the data ([`data`], here generated from
