@@ -2,7 +2,7 @@
 //!
 //! `f32::mul_add` is one instruction when the build targets FMA (x86 `fma`, aarch64), and
 //! otherwise a call to the platform's `fmaf`, which is correctly rounded in glibc and macOS
-//! but not in every C library (Windows UCRT without FMA3, mingw-w64, FreeBSD msun). [`fused`]
+//! but not in every C library (Windows UCRT without FMA3, mingw-w64, FreeBSD msun). `fused`
 //! therefore uses `mul_add` only where it is an instruction or a vetted library call, and the
 //! software [`fma`] everywhere else.
 
