@@ -32,7 +32,8 @@ fn mid_epoch_resume_and_load_params_reproduce_the_bits() {
     let fp = line(&full, "fingerprint: ");
     assert_eq!(fp.len(), 64);
     let mae: f64 = line(&full, "test mae: ").parse().unwrap();
-    assert!(mae < 0.25, "the model learned nothing: mae {mae}");
+    // A constant prediction (the median) scores about 0.43 on this data.
+    assert!(mae < 0.35, "the model learned nothing: mae {mae}");
 
     // 25 batches per epoch: step 37 is in the middle of the second epoch.
     let stopped = run(&["train", &dir("split"), "--stop-at", "37"]);
