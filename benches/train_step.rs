@@ -18,7 +18,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ditto::Seed;
 use ditto::kernels::{Ditto, DittoConfig, KernelMode};
 use ditto::rng::{BurnDefaults, reinit};
-use ditto::train::{Cnn, Mlp, TrainModel, fingerprint, read_params};
+use ditto::train::{
+    Cnn, Mlp, TrainModel, Transformer, TransformerConfig, fingerprint, read_params,
+};
 
 type Plain = Autodiff<NdArray>;
 type Wrapped = Autodiff<Ditto<NdArray>>;
@@ -77,6 +79,11 @@ fn mlp<B: AutodiffBackend>(d: &B::Device) -> Step<B, Mlp<B>> {
 
 fn cnn<B: AutodiffBackend>(d: &B::Device) -> Step<B, Cnn<B>> {
     Step::new(Cnn::new(28, 28, &[8, 16], 64, 10, 0.1, d), 784, 64, d)
+}
+
+fn transformer<B: AutodiffBackend>(d: &B::Device) -> Step<B, Transformer<B>> {
+    let c = TransformerConfig::default(); // the digits-transformer example's shape
+    Step::new(Transformer::new(8, 8, &c, 10, d), 64, 32, d)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -138,6 +145,13 @@ fn bench(cr: &mut Criterion) {
     mode(KernelMode::Canonical);
     g.bench_function("fashion_cnn_canonical", |b| b.iter(|| s.run()));
     mode(KernelMode::RunToRun);
+    let mut s = transformer::<Plain>(&d);
+    g.bench_function("digits_transformer_plain", |b| b.iter(|| s.run()));
+    let mut s = transformer::<Wrapped>(&d);
+    g.bench_function("digits_transformer_run_to_run", |b| b.iter(|| s.run()));
+    mode(KernelMode::Canonical);
+    g.bench_function("digits_transformer_canonical", |b| b.iter(|| s.run()));
+    mode(KernelMode::RunToRun);
     g.finish();
 
     let (mut a, mut b) = (mlp::<Plain>(&d), mlp::<Wrapped>(&d));
@@ -145,6 +159,8 @@ fn bench(cr: &mut Criterion) {
     let (mut a, mut b) = (cnn::<Plain>(&d), cnn::<Wrapped>(&d));
     ratios("fashion-cnn step", 5, 15, || a.run(), || b.run());
     trace_cost(&mut b);
+    let (mut a, mut b) = (transformer::<Plain>(&d), transformer::<Wrapped>(&d));
+    ratios("digits-transformer step", 20, 30, || a.run(), || b.run());
 }
 
 /// What the trainer's default trace (`[trace] every = 1`: read every parameter back and

@@ -3,7 +3,7 @@
 use ditto_train::TrainConfig;
 
 /// The bundled examples: name and config file.
-pub const EXAMPLES: [(&str, &str); 2] = [
+pub const EXAMPLES: [(&str, &str); 3] = [
     (
         "digits-mlp",
         include_str!("../../../examples/digits-mlp/config.toml"),
@@ -11,6 +11,10 @@ pub const EXAMPLES: [(&str, &str); 2] = [
     (
         "fashion-cnn",
         include_str!("../../../examples/fashion-cnn/config.toml"),
+    ),
+    (
+        "digits-transformer",
+        include_str!("../../../examples/digits-transformer/config.toml"),
     ),
 ];
 

@@ -9,6 +9,9 @@ use std::process::Command;
 const DIGITS_RUN_TO_RUN: &str = "f02ca20edace8666cfae543f30a78ef34190fed9e1a7987dda2ce7dddca8b57b";
 /// `ditto train --example digits-mlp --mode canonical`: portable.
 const DIGITS_CANONICAL: &str = "19719f9fd2e5b59ada5946aa2b87848b6b3336c09c1c12a77a7ff95d1e83cc0c";
+/// `ditto train --example digits-transformer` (run-to-run, NdArray, seed 0, 528 steps).
+const TRANSFORMER_RUN_TO_RUN: &str =
+    "f17a76b58632823d1e7a29ea022d3dd3dec86a8732c57dc0867a2e12131a45b1";
 /// `ditto train --example fashion-cnn --max-steps 30`: the first 30 steps of the fashion CNN.
 const FASHION_PREFIX_30: &str = "9bd8730931660bfcae40998b74e6b1e181f18e4f713bc62e35180581abc6477c";
 
@@ -51,6 +54,15 @@ fn digits_mlp_fingerprints_are_the_published_ones() {
 }
 
 #[test]
+fn digits_transformer_fingerprint_is_the_published_one() {
+    assert_eq!(
+        train(&["--example", "digits-transformer"]),
+        TRANSFORMER_RUN_TO_RUN,
+        "run-to-run fingerprint moved (or this CPU picks other matrixmultiply kernels)"
+    );
+}
+
+#[test]
 fn fashion_cnn_prefix_is_pinned() {
     assert_eq!(
         train(&["--example", "fashion-cnn", "--max-steps", "30"]),
@@ -67,4 +79,6 @@ fn the_readmes_print_the_pinned_values() {
     assert!(digits.contains(DIGITS_CANONICAL));
     let fashion = readme("examples/fashion-cnn/README.md");
     assert!(fashion.contains(FASHION_PREFIX_30), "fashion-cnn README");
+    let transformer = readme("examples/digits-transformer/README.md");
+    assert!(transformer.contains(&format!("fingerprint: {TRANSFORMER_RUN_TO_RUN}")));
 }

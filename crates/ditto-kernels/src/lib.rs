@@ -15,6 +15,7 @@ mod audit;
 mod backend;
 pub mod canonical;
 mod config;
+pub mod conformance;
 mod context;
 mod forward;
 mod inner;

@@ -57,6 +57,17 @@ fn wgpu_suite() {
     if !wgpu_probe::wgpu_available("ditto-kernels wgpu_suite") {
         return;
     }
+    // The device conformance probe (CANONICAL.md, "Device conformance"): the exact ops that
+    // canonical mode forwards give the host's bits on this device (lavapipe in CI).
+    let report = ditto_kernels::conformance::probe::<Wgpu>(&Default::default());
+    assert!(
+        report.passed(),
+        "{} of {} results differ, first: {}",
+        report.failures.len(),
+        report.checked,
+        report.failures[0]
+    );
+
     // Random tensors: the same bits on NdArray and Wgpu (and not all equal).
     let cpu = draws::<Cpu>();
     assert_eq!(

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind};
 pub use data::{AugmentConfig, BundledData, DataConfig, DataSource};
 use ditto_kernels::Strict;
-pub use model::{CnnConfig, CustomModelConfig, MlpConfig, ModelConfig};
+pub use model::{CnnConfig, CustomModelConfig, MlpConfig, ModelConfig, TransformerConfig};
 pub use optim::{
     AdamConfig, ConstantSchedule, CosineSchedule, OptimizerConfig, ScheduleConfig, SgdConfig,
 };
@@ -256,6 +256,23 @@ impl TrainConfig {
                     return bad(
                         "model",
                         "a CNN needs channels and layers of width > 0".into(),
+                    );
+                }
+                if !(0.0..1.0).contains(&m.dropout) {
+                    return bad("model.dropout", format!("{} is not in [0, 1)", m.dropout));
+                }
+            }
+            ModelConfig::Transformer(m) => {
+                if m.d_model == 0 || m.heads == 0 || m.layers == 0 || m.d_ff == 0 {
+                    return bad(
+                        "model",
+                        "a transformer needs d_model, heads, layers and d_ff > 0".into(),
+                    );
+                }
+                if m.d_model % m.heads != 0 {
+                    return bad(
+                        "model.heads",
+                        format!("{} heads do not divide d_model = {}", m.heads, m.d_model),
                     );
                 }
                 if !(0.0..1.0).contains(&m.dropout) {

@@ -2,7 +2,8 @@
 //!
 //! Class: portable (each item's doc gives its own class).
 //!
-//! * [`Trainer`]: trains your model (any [`TrainModel`]) or a bundled one ([`Mlp`], [`Cnn`])
+//! * [`Trainer`]: trains your model (any [`TrainModel`]) or a bundled one ([`Mlp`], [`Cnn`],
+//!   [`Transformer`])
 //!   with your loss ([`Objective`]; [`Classification`] and [`Regression`] provided) on
 //!   `Autodiff<Ditto<B>>`, and gives the trained model back; resumes exactly from any
 //!   checkpoint. [`load_params`] puts a checkpoint's weights into a new model for inference.
@@ -53,14 +54,14 @@ pub use compare::{
 pub use config::{
     AdamConfig, AugmentConfig, BackendKind, BundledData, CnnConfig, ConstantSchedule,
     CosineSchedule, CustomModelConfig, DataConfig, DataSource, MlpConfig, Mode, ModelConfig,
-    OptimizerConfig, ScheduleConfig, SgdConfig, TraceConfig, TrainConfig,
+    OptimizerConfig, ScheduleConfig, SgdConfig, TraceConfig, TrainConfig, TransformerConfig,
 };
 pub use data::{Batch, BatchTargets, TrainData};
 pub use error::{Error, ErrorKind};
 pub use integrity::Integrity;
 pub use load::{load_params, load_params_from};
 pub use lock::{LOCK_FILE, RunLock};
-pub use model::{Cnn, Mlp, TrainModel};
+pub use model::{Cnn, Mlp, TrainModel, Transformer};
 pub use objective::{
     Classification, Evaluation, Objective, Regression, TargetKind, Targets, TensorBatch,
 };

@@ -1,4 +1,9 @@
-//! The model interface the trainer drives, and the two bundled models.
+//! The model interface the trainer drives, and the bundled models (the transformer in
+//! [`transformer`]).
+
+mod transformer;
+
+pub use transformer::Transformer;
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};

@@ -14,7 +14,7 @@ pub(crate) struct Args {
     /// A TOML config.
     #[arg(long, conflicts_with = "example", required_unless_present = "example")]
     pub(crate) config: Option<PathBuf>,
-    /// A bundled example: `digits-mlp` or `fashion-cnn`.
+    /// A bundled example: `digits-mlp`, `fashion-cnn` or `digits-transformer`.
     #[arg(long)]
     pub(crate) example: Option<String>,
     /// Seeds: a range `A..B` (B excluded) or a list `1,5,9`.

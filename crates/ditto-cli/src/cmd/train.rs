@@ -13,7 +13,7 @@ pub(crate) struct Args {
     /// A TOML config (missing fields take their defaults).
     #[arg(long, conflicts_with = "example", required_unless_present = "example")]
     pub(crate) config: Option<PathBuf>,
-    /// A bundled example: `digits-mlp` or `fashion-cnn`.
+    /// A bundled example: `digits-mlp`, `fashion-cnn` or `digits-transformer`.
     #[arg(long)]
     pub(crate) example: Option<String>,
     /// Override the config's seed.

@@ -10,6 +10,8 @@ pub enum ModelConfig {
     Mlp(MlpConfig),
     /// [`crate::Cnn`].
     Cnn(CnnConfig),
+    /// [`crate::Transformer`].
+    Transformer(TransformerConfig),
     /// A model of your own, trained with [`crate::Trainer::fit`]; recorded only.
     Custom(CustomModelConfig),
 }
@@ -36,6 +38,23 @@ pub struct CnnConfig {
     pub dropout: f64,
 }
 
+/// Class: portable. The transformer encoder's shape (see [`crate::Transformer`]): each image
+/// row is a token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TransformerConfig {
+    /// Width of the token embeddings.
+    pub d_model: usize,
+    /// Attention heads (must divide `d_model`).
+    pub heads: usize,
+    /// Encoder layers.
+    pub layers: usize,
+    /// Width of each layer's feed-forward block.
+    pub d_ff: usize,
+    /// Dropout probability (attention weights, residual branches, feed-forward).
+    pub dropout: f64,
+}
+
 /// Class: portable. A model of your own: a name to record (optional).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -45,11 +64,12 @@ pub struct CustomModelConfig {
 }
 
 impl ModelConfig {
-    /// Class: not applicable. The kind's name (`mlp`, `cnn`, `custom`).
+    /// Class: not applicable. The kind's name (`mlp`, `cnn`, `transformer`, `custom`).
     pub fn kind(&self) -> &'static str {
         match self {
             ModelConfig::Mlp(_) => "mlp",
             ModelConfig::Cnn(_) => "cnn",
+            ModelConfig::Transformer(_) => "transformer",
             ModelConfig::Custom(_) => "custom",
         }
     }
@@ -75,6 +95,18 @@ impl Default for CnnConfig {
         Self {
             channels: vec![8, 16],
             dense: 64,
+            dropout: 0.1,
+        }
+    }
+}
+
+impl Default for TransformerConfig {
+    fn default() -> Self {
+        Self {
+            d_model: 32,
+            heads: 4,
+            layers: 2,
+            d_ff: 64,
             dropout: 0.1,
         }
     }

@@ -1,12 +1,12 @@
-//! The bundled models (`model.kind = mlp | cnn`), trained through the same [`Trainer`] API.
+//! The bundled models (`model.kind = mlp | cnn | transformer`), trained through the same [`Trainer`] API.
 
 use burn::backend::Autodiff;
 use ditto_kernels::Inner;
 
-use crate::config::{CnnConfig, MlpConfig, Mode, ModelConfig};
+use crate::config::{CnnConfig, MlpConfig, Mode, ModelConfig, TransformerConfig};
 use crate::data::TrainData;
 use crate::error::{Error, ErrorKind};
-use crate::model::{Cnn, Mlp};
+use crate::model::{Cnn, Mlp, Transformer};
 use crate::objective::Classification;
 use crate::records::RunSummary;
 use crate::trainer::{TrainBackend, Trainer};
@@ -34,6 +34,9 @@ impl Trainer<Classification> {
             }
             ModelConfig::Mlp(c) => Bundled::Mlp(c.clone()),
             ModelConfig::Cnn(c) => Bundled::Cnn(c.clone(), cnn_dims(c, data)?),
+            ModelConfig::Transformer(c) => {
+                Bundled::Transformer(c.clone(), image_dims(data, "a transformer")?)
+            }
         };
         let classes = data.classes();
         // One arm per (backend, model): each instantiates the run loop once.
@@ -46,6 +49,10 @@ impl Trainer<Classification> {
                     }
                     Bundled::Cnn(c, (h, w)) => {
                         let m = Cnn::<$b>::new(h, w, &c.channels, c.dense, classes, c.dropout, device);
+                        self.$method::<$($g),*>(m, data, device).map(|t| t.summary)
+                    }
+                    Bundled::Transformer(c, (h, w)) => {
+                        let m = Transformer::<$b>::new(h, w, &c, classes, device);
                         self.$method::<$($g),*>(m, data, device).map(|t| t.summary)
                     }
                 }
@@ -62,19 +69,26 @@ impl Trainer<Classification> {
 enum Bundled {
     Mlp(MlpConfig),
     Cnn(CnnConfig, (usize, usize)),
+    Transformer(TransformerConfig, (usize, usize)),
 }
 
-fn cnn_dims(c: &CnnConfig, data: &TrainData) -> Result<(usize, usize), Error> {
-    let &[h, w] = data.dims() else {
-        return Err(Error::new(
+/// The samples' `(height, width)`, or an error naming `what` needs 2-D images.
+fn image_dims(data: &TrainData, what: &str) -> Result<(usize, usize), Error> {
+    match *data.dims() {
+        [h, w] => Ok((h, w)),
+        _ => Err(Error::new(
             ErrorKind::Invalid,
             None,
             format!(
-                "config `model.kind`: a CNN needs 2-D images, samples are {:?}",
+                "config `model.kind`: {what} needs 2-D images, samples are {:?}",
                 data.dims()
             ),
-        ));
-    };
+        )),
+    }
+}
+
+fn cnn_dims(c: &CnnConfig, data: &TrainData) -> Result<(usize, usize), Error> {
+    let (h, w) = image_dims(data, "a CNN")?;
     if Cnn::<burn::backend::NdArray>::flat_features(h, w, &c.channels).is_none() {
         return Err(Error::new(
             ErrorKind::Invalid,

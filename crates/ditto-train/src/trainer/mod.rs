@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use burn::backend::Autodiff;
 use burn::module::AutodiffModule;
 use burn::tensor::backend::{AutodiffBackend, Backend};
-use ditto_kernels::{Ditto, DittoConfig, Inner, KernelMode};
+use ditto_kernels::{BackendKind, Ditto, DittoConfig, Inner, KernelMode, Strict};
 
 use crate::checkpoint::Checkpoint;
 use crate::config::{Mode, TrainConfig};
@@ -171,8 +171,11 @@ impl<O> Trainer<O> {
     /// Class: as [`Trainer`]. Trains `model` on `Autodiff<Ditto<I>>` (modes `run-to-run` and
     /// `canonical`) on `data`, from scratch or from the checkpoint being resumed.
     ///
-    /// Errors: the config's mode is `off` (use [`Trainer::fit_plain`]); the objective's targets
-    /// do not match the data's; the checkpoint does not fit the model; I/O.
+    /// Errors: the config's mode is `off` (use [`Trainer::fit_plain`]); in canonical mode on a
+    /// device other than the CPU, a device that fails the conformance probe
+    /// (`ditto_kernels::conformance::probe`; with `strict = "warn"` a warning instead, with
+    /// `"off"` no probe); the objective's targets do not match the data's; the checkpoint
+    /// does not fit the model; I/O.
     pub fn fit<I: Inner, M>(
         self,
         model: M,
@@ -191,6 +194,9 @@ impl<O> Trainer<O> {
             ));
         }
         Ditto::<I>::configure(device, ditto_config(&self.config));
+        if self.config.mode == Mode::Canonical {
+            check_conformance::<I>(self.config.strict, device)?;
+        }
         let hooks = Hooks {
             get: Ditto::<I>::rng_state,
             set: Ditto::<I>::set_rng_state,
@@ -270,6 +276,31 @@ impl<O> Trainer<O> {
             run_dir: self.out,
         })
     }
+}
+
+/// Canonical mode forwards IEEE-exact ops to the device: refuse (strict `error`) or warn
+/// (`warn`) when the device does not give the host's bits for them. The CPU backend is the
+/// host: nothing to probe.
+fn check_conformance<I: Inner>(strict: Strict, device: &I::Device) -> Result<(), Error> {
+    if I::KIND == BackendKind::NdArray || strict == Strict::Off {
+        return Ok(());
+    }
+    let report = ditto_kernels::conformance::probe::<I>(device);
+    let Some(first) = report.failures.first() else {
+        return Ok(());
+    };
+    let msg = format!(
+        "canonical mode on {}: the device fails the conformance probe ({} of {} results differ \
+         from the host's bits), first: {first}; see CANONICAL.md, \"Device conformance\"",
+        I::name(device),
+        report.failures.len(),
+        report.checked
+    );
+    if strict == Strict::Error {
+        return Err(Error::new(ErrorKind::Invalid, None, msg));
+    }
+    eprintln!("warning: {msg}");
+    Ok(())
 }
 
 /// The decorator's settings for a run.

@@ -1,0 +1,236 @@
+//! Canonical mode's promise, as separate processes: the three bundled examples (digits-mlp,
+//! its whole run; fashion-cnn and digits-transformer, 200 steps each) give the same final
+//! weights at 1 and 2 threads, with 0 and 3 loader workers, with `DITTO_SIMD=off`, on Wgpu
+//! (lavapipe in CI) and in a build whose matrixmultiply is restricted to SSE2 (CI builds one
+//! with `MMTEST_FEATURE=sse2` in its own target directory and points `DITTO_CANONICAL_BIN` at
+//! it). Every one of them must equal the pinned fingerprint, so a change of the canonical
+//! arithmetic fails here (and is a Reproducibility-breaking CHANGELOG entry).
+
+#[path = "../../ditto-kernels/tests/common/wgpu_probe.rs"]
+mod wgpu_probe;
+
+use std::path::Path;
+use std::process::Command;
+
+/// `ditto train --example digits-mlp --mode canonical` (880 steps).
+const DIGITS_MLP: &str = "19719f9fd2e5b59ada5946aa2b87848b6b3336c09c1c12a77a7ff95d1e83cc0c";
+/// `ditto train --example fashion-cnn --mode canonical --max-steps 200`.
+const FASHION_CNN_200: &str = "a69fd887960fdce4f6c7f54b07da23c029d3eec341495885fcd594eec9fa9098";
+/// `ditto train --example digits-transformer --mode canonical --max-steps 200`.
+const DIGITS_TRANSFORMER_200: &str = "8a43894a5fc298a628a2774f41d3f4e5ef35d210f02a737de176a3b0066e3781";
+
+/// The three examples, the steps they run here and their pinned canonical fingerprints.
+const CASES: [(&str, Option<&str>, &str); 3] = [
+    ("digits-mlp", None, DIGITS_MLP),
+    ("fashion-cnn", Some("200"), FASHION_CNN_200),
+    ("digits-transformer", Some("200"), DIGITS_TRANSFORMER_200),
+];
+
+/// Trains `example` in canonical mode with `bin` into `out` and returns the fingerprint.
+fn train(bin: &Path, example: &str, out: &Path, extra: &[&str], env: &[(&str, &str)]) -> String {
+    let (_, steps, _) = CASES.iter().find(|c| c.0 == example).unwrap();
+    let mut cmd = Command::new(bin);
+    cmd.args([
+        "train",
+        "--example",
+        example,
+        "--mode",
+        "canonical",
+        "--out",
+    ])
+    .arg(out)
+    .args(extra);
+    if let Some(s) = steps {
+        cmd.args(["--max-steps", s]);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    assert!(
+        o.status.success(),
+        "{example} {extra:?} {env:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("fingerprint: "))
+        .unwrap()
+        .to_owned()
+}
+
+fn ditto() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_ditto"))
+}
+
+/// 1 vs 2 threads, 0 vs 3 workers, SIMD on vs off: the pinned bits each time, and `ditto
+/// verify` finds every traced step identical.
+fn invariant_on_the_cpu(example: &str) {
+    let (_, _, pinned) = CASES.iter().find(|c| c.0 == example).unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let (a, b, c) = (t.path().join("a"), t.path().join("b"), t.path().join("c"));
+    let one = train(ditto(), example, &a, &["--threads", "1"], &[]);
+    assert_eq!(&one, pinned, "{example}: 1 thread");
+    let two = train(
+        ditto(),
+        example,
+        &b,
+        &["--threads", "2", "--workers", "3"],
+        &[],
+    );
+    assert_eq!(&two, pinned, "{example}: 2 threads, 3 workers");
+    let scalar = train(
+        ditto(),
+        example,
+        &c,
+        &["--threads", "2"],
+        &[("DITTO_SIMD", "off")],
+    );
+    assert_eq!(&scalar, pinned, "{example}: DITTO_SIMD=off");
+    let v = Command::new(ditto())
+        .arg("verify")
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert!(
+        v.status.success() && text.contains("IDENTICAL"),
+        "{example}: {text}"
+    );
+    let i = Command::new(ditto())
+        .arg("inspect")
+        .arg(&a)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&i.stdout).unwrap();
+    assert_eq!(doc["state"]["config"]["mode"], "canonical", "{example}");
+}
+
+#[test]
+fn digits_mlp_canonical_is_the_same_on_every_cpu_setting() {
+    invariant_on_the_cpu("digits-mlp");
+}
+
+#[test]
+fn fashion_cnn_canonical_is_the_same_on_every_cpu_setting() {
+    invariant_on_the_cpu("fashion-cnn");
+}
+
+#[test]
+fn digits_transformer_canonical_is_the_same_on_every_cpu_setting() {
+    invariant_on_the_cpu("digits-transformer");
+}
+
+/// The READMEs print the pinned canonical values.
+#[test]
+fn the_readmes_print_the_canonical_values() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/");
+    for (example, _, pinned) in CASES {
+        let text = std::fs::read_to_string(format!("{root}{example}/README.md")).unwrap();
+        assert!(text.contains(pinned), "examples/{example}/README.md lacks {pinned}");
+    }
+}
+
+/// The switch is live: run-to-run mode gives other bits than canonical mode.
+#[test]
+fn run_to_run_mode_differs_from_canonical() {
+    let t = tempfile::tempdir().unwrap();
+    let o = Command::new(ditto())
+        .args([
+            "train",
+            "--example",
+            "digits-transformer",
+            "--max-steps",
+            "20",
+            "--out",
+        ])
+        .arg(t.path().join("r"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r2r = String::from_utf8_lossy(&o.stdout).to_string();
+    let canon = train(
+        ditto(),
+        "digits-transformer",
+        &t.path().join("c"),
+        &["--max-steps", "20"],
+        &[],
+    );
+    assert!(
+        r2r.contains("fingerprint: ") && !r2r.contains(&canon),
+        "{r2r}"
+    );
+}
+
+/// The same bits on Wgpu as on the CPU, for all three examples (one test: the shader
+/// compilation is paid once per process, so these run one after the other).
+#[test]
+fn canonical_on_wgpu_gives_the_cpu_bits() {
+    if !wgpu_probe::wgpu_available("canonical_on_wgpu_gives_the_cpu_bits") {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    for (example, _, pinned) in CASES {
+        let out = t.path().join(example);
+        let fp = train(ditto(), example, &out, &["--backend", "wgpu"], &[]);
+        assert_eq!(fp, pinned, "{example} on Wgpu");
+    }
+}
+
+/// A `ditto` built with matrixmultiply restricted to SSE2 (`MMTEST_FEATURE=sse2` at compile
+/// time), named by `DITTO_CANONICAL_BIN`: canonical mode gives the pinned bits, and run-to-run
+/// mode does not give this build's usual digits-mlp bits (proof that the restriction took:
+/// run-to-run mode depends on the matmul kernel the CPU selects). `.ci/run` builds it; without
+/// the variable this test says so and passes.
+#[test]
+fn canonical_in_an_sse2_build_gives_the_pinned_bits() {
+    let Some(bin) = std::env::var_os("DITTO_CANONICAL_BIN") else {
+        eprintln!(
+            "SKIPPED canonical_in_an_sse2_build_gives_the_pinned_bits: DITTO_CANONICAL_BIN is \
+             not set (.ci/run sets it to a build made with MMTEST_FEATURE=sse2)"
+        );
+        return;
+    };
+    let bin = Path::new(&bin);
+    let t = tempfile::tempdir().unwrap();
+    for (example, _, pinned) in CASES {
+        let fp = train(
+            bin,
+            example,
+            &t.path().join(example),
+            &["--threads", "2"],
+            &[],
+        );
+        assert_eq!(fp, pinned, "{example} in {}", bin.display());
+    }
+    let r2r = |b: &Path, dir: &str| {
+        let o = Command::new(b)
+            .args([
+                "train",
+                "--example",
+                "digits-mlp",
+                "--max-steps",
+                "40",
+                "--out",
+            ])
+            .arg(t.path().join(dir))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("fingerprint: "))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no fingerprint in {stdout}"))
+    };
+    let restricted = r2r(bin, "r2r-sse2");
+    let usual = r2r(ditto(), "r2r-usual");
+    assert_ne!(
+        restricted, usual,
+        "run-to-run mode gave the same bits in the SSE2 build: the restriction did not take \
+         (or this CPU has no AVX), so this test proves nothing"
+    );
+}
