@@ -51,7 +51,7 @@ CANONICAL = {
     "float_matmul", "float_sum_dim", "float_mean_dim",
     "float_exp", "float_log", "float_tanh", "float_erf", "float_powf", "float_powf_scalar",
     "float_div", "float_div_scalar", "float_remainder", "float_remainder_scalar",
-    "float_recip", "float_sqrt", "float_log1p",
+    "float_recip", "float_sqrt", "float_log1p", "float_sign",
     "float_powi", "float_powi_scalar", "float_powi_scalar_impl", "float_powf_scalar_impl",
     "float_prod", "float_prod_dim", "float_cumsum",
     "float_max", "float_max_dim", "float_max_dim_with_indices",
@@ -110,7 +110,7 @@ EXACT_FLOAT = {
     "float_lower", "float_lower_elem", "float_lower_equal", "float_lower_equal_elem",
     "float_detach", "float_set_require_grad", "float_is_require_grad", "float_round",
     "float_floor", "float_ceil", "float_trunc", "float_cat", "float_any", "float_any_dim",
-    "float_all", "float_all_dim", "float_sign", "float_expand", "float_unfold",
+    "float_all", "float_all_dim", "float_expand", "float_unfold",
     "float_is_nan", "float_is_inf", "embedding", "has_ctc_loss_backward",
 }
 

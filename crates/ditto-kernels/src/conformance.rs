@@ -121,7 +121,6 @@ pub(crate) fn outcomes<X: Backend>(device: &X::Device) -> Vec<Outcome> {
         ("float_round", one.clone(), read(v.clone().round())),
         ("float_floor", one.clone(), read(v.clone().floor())),
         ("float_ceil", one.clone(), read(v.clone().ceil())),
-        ("float_sign", one.clone(), read(v.clone().sign())),
         (
             "float_equal",
             pair.clone(),

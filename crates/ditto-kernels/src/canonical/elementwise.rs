@@ -21,6 +21,23 @@ pub fn recip(x: f32) -> f32 {
     1.0 / x
 }
 
+/// Class: portable (canonical). The sign: `1.0` if `x > 0`, `-1.0` if `x < 0`, `+0.0` for
+/// `x = +-0.0`, NaN for NaN. Backends disagree on the edges (burn-ndarray gives
+/// `sign(NaN) = -1`; cubecl's Wgpu kernel gives `sign(+0.0) = -0.0`, found by the device
+/// conformance probe), so canonical mode defines them.
+#[inline]
+pub fn sign(x: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else if x == 0.0 {
+        0.0
+    } else {
+        x
+    }
+}
+
 /// Class: portable (canonical). `sqrt(x)`: the correctly rounded IEEE square root (`sqrtss`
 /// on x86, `fsqrt` on aarch64; never a library call). `sqrt(-0.0) = -0.0`.
 #[inline]
@@ -186,6 +203,11 @@ mod value_stability {
         prod_dim(&x, axis, &mut p).unwrap();
         assert_eq!(p, [6.0, 4.0f32 * 0.1 * 0.2]);
         assert!(cumsum(&x, axis, &mut out[..5]).is_err());
+        assert_eq!(b(sign(0.0)), 0);
+        assert_eq!(b(sign(-0.0)), 0);
+        assert_eq!(b(sign(f32::from_bits(1))), b(1.0));
+        assert_eq!(b(sign(-f32::INFINITY)), b(-1.0));
+        assert!(sign(f32::NAN).is_nan());
     }
 
     /// log1p's accuracy against f64 (`libm::log1p`), every 97th bit pattern in [-1, 2^24].

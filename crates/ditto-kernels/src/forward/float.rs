@@ -198,6 +198,14 @@ impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
         })
     }
 
+    fn float_sign(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        traced!("float_sign", [tensor F] F, if active::<B>(&tensor) {
+            canonical::map_each::<B>(tensor, ew::sign)
+        } else {
+            B::float_sign(tensor)
+        })
+    }
+
     fn float_sqrt(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
         traced!("float_sqrt", [tensor F] F, if active::<B>(&tensor) {
             canonical::map_each::<B>(tensor, ew::sqrt)

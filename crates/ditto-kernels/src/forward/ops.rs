@@ -83,7 +83,6 @@ macro_rules! forward_float_tensor_ops {
             fn float_any_dim(tensor: FloatTensor<Self>, dim: usize, out_dtype: BoolDType) -> BoolTensor<Self> => plain [tensor F] Bo;
             fn float_all(tensor: FloatTensor<Self>, out_dtype: BoolDType) -> BoolTensor<Self> => plain [tensor F] Bo;
             fn float_all_dim(tensor: FloatTensor<Self>, dim: usize, out_dtype: BoolDType) -> BoolTensor<Self> => plain [tensor F] Bo;
-            fn float_sign(tensor: FloatTensor<Self>) -> FloatTensor<Self> => plain [tensor F] F;
             fn float_expand(tensor: FloatTensor<Self>, shape: Shape) -> FloatTensor<Self> => plain [tensor F] F;
             fn float_sort(tensor: FloatTensor<Self>, dim: usize, descending: bool) -> FloatTensor<Self> => plain [tensor F] F fwd tensor F;
             fn float_sort_with_indices(tensor: FloatTensor<Self>, dim: usize, descending: bool, indices_dtype: IntDType) -> (FloatTensor<Self>, IntTensor<Self>) => plain [tensor F] N fwd tensor F;

@@ -286,15 +286,22 @@ fn check_conformance<I: Inner>(strict: Strict, device: &I::Device) -> Result<(),
         return Ok(());
     }
     let report = ditto_kernels::conformance::probe::<I>(device);
-    let Some(first) = report.failures.first() else {
+    if report.passed() {
         return Ok(());
-    };
+    }
+    let shown: Vec<String> = report
+        .failures
+        .iter()
+        .take(4)
+        .map(|f| f.to_string())
+        .collect();
     let msg = format!(
         "canonical mode on {}: the device fails the conformance probe ({} of {} results differ \
-         from the host's bits), first: {first}; see CANONICAL.md, \"Device conformance\"",
+         from the host's bits): {}; see CANONICAL.md, \"Device conformance\"",
         I::name(device),
         report.failures.len(),
-        report.checked
+        report.checked,
+        shown.join("; ")
     );
     if strict == Strict::Error {
         return Err(Error::new(ErrorKind::Invalid, None, msg));
