@@ -1,8 +1,8 @@
 //! What the op trace (`--trace-ops`, `Trainer::trace_ops`) costs a digits-mlp step: one
 //! training step (forward, backward, Adam; 64-128-10 MLP, batch 32) on
 //! `Autodiff<Ditto<NdArray>>` with the recorder on (`start_op_trace` .. `take_op_trace`) and
-//! off, in run-to-run and canonical mode; then whole `Trainer` runs with and without
-//! `trace_ops` over every step, which adds writing `ops.jsonl` and `ops.bin`.
+//! off, in run-to-run and canonical mode. What the trainer adds (writing `ops.jsonl` and
+//! `ops.bin`) is measured with the `ditto` binary (benches/README.md).
 
 #![allow(missing_docs)] // criterion_group! generates an undocumented `benches` fn.
 
@@ -16,7 +16,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ditto::Seed;
 use ditto::kernels::{Ditto, DittoConfig, KernelMode};
 use ditto::rng::{BurnDefaults, reinit};
-use ditto::train::{Mlp, StepRange, TrainConfig, TrainData, TrainModel, Trainer};
+use ditto::train::{Mlp, TrainModel};
 
 type Wrapped = Autodiff<Ditto<NdArray>>;
 type D = Ditto<NdArray>;
@@ -116,51 +116,6 @@ fn interleaved(name: &str, s: &mut Step) {
     );
 }
 
-/// Whole runs of `steps` steps through the `Trainer`, with and without `trace_ops(1..steps)`.
-fn trainer_runs(mode_name: &str, steps: usize) {
-    let mut config = TrainConfig {
-        max_steps: Some(steps),
-        ..Default::default()
-    };
-    config.mode = mode_name.parse().expect("a mode");
-    let data = TrainData::bundled(&config).expect("bundled data");
-    let root = std::env::temp_dir().join(format!("ditto-bench-op-trace-{}", std::process::id()));
-    let (mut off, mut on) = (Vec::new(), Vec::new());
-    let mut bytes = 0;
-    for round in 0..5 {
-        for traced in [round % 2 == 0, round % 2 != 0] {
-            let dir = root.join(format!("{round}-{traced}"));
-            let mut t = Trainer::new(config.clone())
-                .expect("valid config")
-                .out(&dir);
-            if traced {
-                t = t.trace_ops(StepRange::new(1, steps).expect("a range"));
-            }
-            let start = Instant::now();
-            t.fit_bundled::<NdArray>(&data, &Default::default())
-                .expect("the run");
-            let ms = start.elapsed().as_secs_f64() * 1e3;
-            if traced {
-                bytes = ["ops.jsonl", "ops.bin"]
-                    .iter()
-                    .map(|f| std::fs::metadata(dir.join(f)).map_or(0, |m| m.len()))
-                    .sum::<u64>();
-                on.push(ms);
-            } else {
-                off.push(ms);
-            }
-        }
-    }
-    let _ = std::fs::remove_dir_all(&root);
-    let (off, on) = (median(off), median(on));
-    println!(
-        "Trainer, {mode_name}, {steps} steps: {off:.1} ms untraced, {on:.1} ms with every step \
-         traced: +{:.3} ms per step ({:.2} MB of ops files per step)",
-        (on - off) / steps as f64,
-        bytes as f64 / steps as f64 / 1e6
-    );
-}
-
 fn bench(cr: &mut Criterion) {
     let mut g = cr.benchmark_group("op_trace");
     let mut s = Step::new();
@@ -185,8 +140,6 @@ fn bench(cr: &mut Criterion) {
         interleaved(name, &mut s);
     }
     mode(KernelMode::RunToRun);
-    trainer_runs("run-to-run", 40);
-    trainer_runs("canonical", 40);
 }
 
 criterion_group!(benches, bench);
