@@ -18,17 +18,19 @@ pub(crate) enum Command {
     /// Continue a run from its newest checkpoint (or from the given checkpoint file).
     Resume(crate::cmd::resume::Args),
     /// Exit 0 if two runs' traces and final weights are bitwise identical; else say where
-    /// they first diverge and exit 1.
+    /// they first diverge and exit 1. With `--ops`: compare their op traces (`--trace-ops`)
+    /// and name the first op that computed other bits from equal inputs.
     Verify(crate::cmd::verify::Args),
     /// Re-run a finished run from its own config in a fresh directory and verify that every
     /// step and the final weights come out bitwise identical (exit 0), or where they do not.
     Replay(crate::cmd::replay::Args),
     /// Print a checkpoint's config, seed, positions, random states, provenance and tensors.
     Inspect(crate::cmd::inspect::Args),
-    /// Run a grid of seeds x threads x workers x backends x modes and report the spread across
-    /// seeds next to the drift across everything else (which must be zero). Exit 0 when every
-    /// mode that promises bitwise results (run-to-run, canonical) shows zero drift, 1 when one
-    /// does not, 2 on errors or failed cells. A rerun skips the cells already finished.
+    /// Run a grid of seeds x threads x workers x SIMD levels x backends x modes and report the
+    /// spread across seeds next to the drift across everything else (which must be zero). Exit
+    /// 0 when every mode that promises bitwise results (run-to-run, canonical) shows zero
+    /// drift, 1 when one does not, 2 on errors or failed cells. A rerun skips the cells
+    /// already finished.
     Sweep(crate::cmd::sweep::Args),
     /// Print the provenance a run would record on this machine (JSON).
     Env(crate::cmd::env::Args),

@@ -31,5 +31,5 @@ pub use inner::{BackendKind, Inner};
 pub use rng_state::RngState;
 pub use trace::{
     Divergence, Misalignment, OpRecord, TensorRecord, TraceDiff, compare as compare_traces,
-    ulp_distance,
+    tensor_hash, ulp_distance,
 };

@@ -152,9 +152,12 @@ pub(crate) fn end(token: Token, outputs: impl FnOnce(&mut Vec<TensorRecord>)) {
     });
 }
 
-fn read(data: TensorData, keep_bits: bool) -> TensorRecord {
-    let dtype = format!("{:?}", data.dtype);
-    let shape = data.shape.to_vec();
+/// Class: portable. The hash a [`TensorRecord`] holds: FNV-1a 64 of the dtype name, each
+/// dimension as a little-endian u64 and the elements' little-endian bytes (for `F32`, the
+/// little-endian bytes of the bit patterns), so a reader can check stored bits against it.
+/// Int tensors of any width are hashed as `"Int"` with i64 elements and bool tensors as
+/// `"Bool"` with 0/1 bytes, so traces of backends with other int widths compare.
+pub fn tensor_hash(dtype: &str, shape: &[usize], bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
         for b in bytes {
@@ -163,10 +166,26 @@ fn read(data: TensorData, keep_bits: bool) -> TensorRecord {
         }
     };
     eat(dtype.as_bytes());
-    for d in &shape {
+    for d in shape {
         eat(&(*d as u64).to_le_bytes());
     }
-    eat(data.as_bytes());
+    eat(bytes);
+    h
+}
+
+fn read(data: TensorData, keep_bits: bool) -> TensorRecord {
+    let dtype = format!("{:?}", data.dtype);
+    let shape = data.shape.to_vec();
+    // Ints and bools are hashed by value (as i64 under `Int`, as 0/1 bytes under `Bool`), so
+    // that backends storing them at other widths (NdArray I64, Wgpu I32) agree.
+    let h = if data.dtype.is_int() || data.dtype.is_uint() {
+        let bytes: Vec<u8> = data.iter::<i64>().flat_map(i64::to_le_bytes).collect();
+        tensor_hash("Int", &shape, &bytes)
+    } else if data.dtype.is_bool() {
+        tensor_hash("Bool", &shape, &data.iter::<u8>().collect::<Vec<u8>>())
+    } else {
+        tensor_hash(&dtype, &shape, data.as_bytes())
+    };
     let bits = if keep_bits {
         data.convert::<f32>()
             .into_vec::<f32>()

@@ -22,7 +22,9 @@
 //! A run directory holds `config.toml`, `manifest.json` ([`Provenance`]), `trace.jsonl`
 //! ([`TraceLine`]), `metrics.jsonl` ([`MetricsLine`]), `checkpoints/step-NNNNNNNN.safetensors`,
 //! `final.safetensors` (or `last.safetensors` for a stopped run), `summary.json`
-//! ([`RunSummary`]), `report.md`, `curves.svg` and, while a process writes it, `ditto.lock`.
+//! ([`RunSummary`]), `report.md`, `curves.svg`, while a process writes it, `ditto.lock`, and,
+//! for a run asked to record ops ([`Trainer::trace_ops`]), `ops.jsonl` ([`OpLine`]) and
+//! `ops.bin` (see [`OpTrace`]; [`compare_op_traces`] finds the first op that differs).
 
 mod atomic;
 mod checkpoint;
@@ -35,6 +37,7 @@ mod load;
 mod lock;
 mod model;
 mod objective;
+mod op_trace;
 mod optim_state;
 mod params;
 mod progress;
@@ -64,6 +67,10 @@ pub use lock::{LOCK_FILE, RunLock};
 pub use model::{Cnn, Mlp, TrainModel, Transformer};
 pub use objective::{
     Classification, Evaluation, Objective, Regression, TargetKind, Targets, TensorBatch,
+};
+pub use op_trace::{
+    BitsRef, OPS_BIN, OPS_FORMAT, OPS_JSONL, OPS_VERSION, OpComparison, OpLine, OpMisalignment,
+    OpTrace, OpsHeader, StepRange, TensorLine, compare_op_traces,
 };
 pub use params::{ParamValues, fingerprint, read_params, write_params};
 pub use provenance::{BURN_VERSION, Provenance};

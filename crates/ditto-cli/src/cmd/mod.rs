@@ -11,7 +11,9 @@ pub(crate) mod verify;
 
 use std::path::Path;
 
-use ditto_train::{BackendKind, Checkpoint, RunSummary, TrainConfig, TrainData, Trainer};
+use ditto_train::{
+    BackendKind, Checkpoint, RunSummary, StepRange, TrainConfig, TrainData, Trainer,
+};
 
 use crate::examples;
 
@@ -45,6 +47,7 @@ pub(crate) fn train(
     resume: Option<Checkpoint>,
     out: &Path,
     stop_at: Option<usize>,
+    trace_ops: Option<StepRange>,
 ) -> Res<RunSummary> {
     let data = TrainData::bundled(cfg)?;
     let mut trainer = Trainer::new(cfg.clone())?.out(out).verbose(true);
@@ -53,6 +56,9 @@ pub(crate) fn train(
     }
     if let Some(s) = stop_at {
         trainer = trainer.stop_at(s);
+    }
+    if let Some(r) = trace_ops {
+        trainer = trainer.trace_ops(r);
     }
     Ok(match cfg.backend {
         BackendKind::Ndarray => {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use crate::cli::BackendArg;
 use crate::cmd::Res;
-use ditto_train::{Checkpoint, TrainConfig, compare_checkpoints, compare_runs};
+use ditto_train::{Checkpoint, StepRange, TrainConfig, compare_checkpoints, compare_runs};
 
 /// The arguments of `ditto replay`.
 #[derive(clap::Args)]
@@ -23,6 +23,11 @@ pub(crate) struct Args {
     /// CPU threads for the replay; never changes the result.
     #[arg(long)]
     pub(crate) threads: Option<usize>,
+    /// Record every backend op of these training steps (`A..B`, both included, 1-based as in
+    /// trace.jsonl; or one step `N`) into `ops.jsonl` and `ops.bin` in the replay's directory, for
+    /// `ditto verify --ops`. Modes run-to-run and canonical only; slow: a few steps.
+    #[arg(long, value_name = "STEPS")]
+    pub(crate) trace_ops: Option<StepRange>,
 }
 
 /// Re-trains the run (or the run up to a checkpoint) and compares.
@@ -51,7 +56,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
             run.display(),
             state.step
         );
-        let summary = crate::cmd::train(&cfg, None, &out, Some(state.step))?;
+        let summary = crate::cmd::train(&cfg, None, &out, Some(state.step), a.trace_ops)?;
         crate::cmd::report(&summary, &out);
         let produced = ["last.safetensors", "final.safetensors"]
             .iter()
@@ -83,7 +88,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     if let Some(b) = a.backend {
         cfg.backend = b.kind();
     }
-    let summary = crate::cmd::train(&cfg, None, &out, None)?;
+    let summary = crate::cmd::train(&cfg, None, &out, None, a.trace_ops)?;
     crate::cmd::report(&summary, &out);
     let c = compare_runs(&run, &out)?;
     println!("{c}");

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use crate::cli::BackendArg;
 use crate::cmd::Res;
+use ditto_train::StepRange;
 
 /// The arguments of `ditto resume`.
 #[derive(clap::Args)]
@@ -20,6 +21,12 @@ pub(crate) struct Args {
     /// Override the run's backend (run-to-run results hold on the same backend only).
     #[arg(long, value_enum)]
     pub(crate) backend: Option<BackendArg>,
+    /// Record every backend op of these training steps (`A..B`, both included, 1-based as in
+    /// trace.jsonl; or one step `N`) into `ops.jsonl` and `ops.bin` in the run directory (replacing those of an earlier
+    /// process), for
+    /// `ditto verify --ops`. Modes run-to-run and canonical only; slow: a few steps.
+    #[arg(long, value_name = "STEPS")]
+    pub(crate) trace_ops: Option<StepRange>,
 }
 
 /// Continues the run.
@@ -35,7 +42,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     if let Some(b) = a.backend {
         cfg.backend = b.kind();
     }
-    let summary = crate::cmd::train(&cfg, Some(ck), &out, a.max_steps)?;
+    let summary = crate::cmd::train(&cfg, Some(ck), &out, a.max_steps, a.trace_ops)?;
     crate::cmd::report(&summary, &out);
     Ok(ExitCode::SUCCESS)
 }

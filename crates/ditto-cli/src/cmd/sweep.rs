@@ -26,6 +26,10 @@ pub(crate) struct Args {
     /// Loader worker counts (comma list); the first is the reference.
     #[arg(long, default_value = "0")]
     pub(crate) workers: String,
+    /// SIMD levels of the canonical kernels (comma list of `auto`, `avx2`, `off`, `scalar`;
+    /// set as `DITTO_SIMD` in each cell's process); the first is the reference.
+    #[arg(long, default_value = "auto")]
+    pub(crate) simd: String,
     /// Backends (comma list); the first is the reference.
     #[arg(long, default_value = "ndarray")]
     pub(crate) backends: String,
@@ -51,6 +55,16 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     if threads.contains(&0) {
         return Err("--threads: a thread count of 0".into());
     }
+    let simd = sweep::parse_list::<String>(&a.simd, "--simd")?;
+    for s in &simd {
+        if !sweep::SIMD_LEVELS.contains(&s.as_str()) {
+            return Err(format!(
+                "--simd: {s:?} is not a SIMD level (one of {})",
+                sweep::SIMD_LEVELS.join(", ")
+            )
+            .into());
+        }
+    }
     let backends = sweep::parse_list::<String>(&a.backends, "--backends")?;
     for b in &backends {
         if !BackendArg::value_variants()
@@ -72,6 +86,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
         seeds: sweep::parse_seeds(&a.seeds)?,
         threads,
         workers: sweep::parse_list(&a.workers, "--workers")?,
+        simd,
         backends,
         modes,
         max_steps: a.max_steps,

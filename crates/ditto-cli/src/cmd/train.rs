@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use crate::cli::BackendArg;
 use crate::cmd::Res;
-use ditto_train::Mode;
+use ditto_train::{Mode, StepRange};
 
 /// The arguments of `ditto train`.
 #[derive(clap::Args)]
@@ -42,6 +42,11 @@ pub(crate) struct Args {
     /// Stop (after writing `last.safetensors`) at this step; `ditto resume` continues.
     #[arg(long)]
     pub(crate) stop_at: Option<usize>,
+    /// Record every backend op of these training steps (`A..B`, both included, 1-based as in
+    /// trace.jsonl; or one step `N`) into `ops.jsonl` and `ops.bin` in the run directory, for
+    /// `ditto verify --ops`. Modes run-to-run and canonical only; slow: a few steps.
+    #[arg(long, value_name = "STEPS")]
+    pub(crate) trace_ops: Option<StepRange>,
     /// Print the complete resolved config and exit.
     #[arg(long)]
     pub(crate) print_config: bool,
@@ -74,7 +79,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     let out = a
         .out
         .unwrap_or_else(|| PathBuf::from(format!("runs/{name}-seed{}", cfg.seed)));
-    let summary = crate::cmd::train(&cfg, None, &out, a.stop_at)?;
+    let summary = crate::cmd::train(&cfg, None, &out, a.stop_at, a.trace_ops)?;
     crate::cmd::report(&summary, &out);
     Ok(ExitCode::SUCCESS)
 }

@@ -32,6 +32,7 @@ impl Sweep {
             backend: self.backends[0].clone(),
             threads: self.threads[0],
             workers: self.workers[0],
+            simd: self.simd[0].clone(),
             seed,
         };
         for r in &mut results {
@@ -68,7 +69,7 @@ impl Sweep {
             );
             let mut factors: BTreeMap<String, Vec<DriftRow>> = BTreeMap::new();
             let mut all_zero = true;
-            let factor_values: [(&str, Vec<String>); 3] = [
+            let factor_values: [(&str, Vec<String>); 4] = [
                 (
                     "threads",
                     self.threads.iter().map(ToString::to_string).collect(),
@@ -77,6 +78,7 @@ impl Sweep {
                     "workers",
                     self.workers.iter().map(ToString::to_string).collect(),
                 ),
+                ("simd", self.simd.clone()),
                 ("backends", self.backends.clone()),
             ];
             for (factor, values) in factor_values {
@@ -97,6 +99,7 @@ impl Sweep {
                         match factor {
                             "threads" => c.threads = v.parse().unwrap_or(0),
                             "workers" => c.workers = v.parse().unwrap_or(0),
+                            "simd" => c.simd = v.clone(),
                             _ => c.backend = v.clone(),
                         }
                         let Some(r) = find(&c) else { continue };
@@ -145,6 +148,7 @@ impl Sweep {
                 seeds: self.seeds.clone(),
                 threads: self.threads.clone(),
                 workers: self.workers.clone(),
+                simd: self.simd.clone(),
                 backends: self.backends.clone(),
                 modes: self.modes.clone(),
                 max_steps: self.max_steps,

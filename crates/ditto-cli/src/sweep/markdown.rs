@@ -10,10 +10,12 @@ pub(super) fn markdown(r: &Report) -> String {
     let _ = writeln!(md, "# ditto sweep: {}\n", r.example);
     let _ = writeln!(
         md,
-        "Grid: seeds {:?}, threads {:?}, workers {:?}, backends {:?}, modes {:?}{}; {} cells.\n",
+        "Grid: seeds {:?}, threads {:?}, workers {:?}, SIMD {:?}, backends {:?}, modes {:?}{}; \
+         {} cells.\n",
         g.seeds,
         g.threads,
         g.workers,
+        g.simd,
         g.backends,
         g.modes,
         g.max_steps
@@ -45,7 +47,7 @@ pub(super) fn markdown(r: &Report) -> String {
     }
     let _ = writeln!(
         md,
-        "\n## Variation that must be zero: same seed, other threads / workers / backend\n"
+        "\n## Variation that must be zero: same seed, other threads / workers / SIMD level / backend\n"
     );
     let _ = writeln!(
         md,

@@ -1,6 +1,6 @@
-//! `ditto sweep`: run a grid of seeds x threads x workers x backends x modes, then report the
-//! legitimate variation (across seeds) next to the variation that must be zero (same seed,
-//! other threads, workers or backend).
+//! `ditto sweep`: run a grid of seeds x threads x workers x SIMD levels x backends x modes,
+//! then report the legitimate variation (across seeds) next to the variation that must be zero
+//! (same seed, other threads, workers, SIMD level or backend).
 //!
 //! The work is split by phase: `runner` (cells as child processes), `analysis` (spread and
 //! drift), `markdown` and `plot` (the report's text and figure).
@@ -26,6 +26,8 @@ pub struct Sweep {
     pub seeds: Vec<u64>,
     pub threads: Vec<usize>,
     pub workers: Vec<usize>,
+    /// `DITTO_SIMD` levels ([`SIMD_LEVELS`]), set in each cell's environment.
+    pub simd: Vec<String>,
     pub backends: Vec<String>,
     pub modes: Vec<String>,
     pub max_steps: Option<usize>,
@@ -40,16 +42,35 @@ pub struct Cell {
     pub backend: String,
     pub threads: usize,
     pub workers: usize,
+    /// The cell's `DITTO_SIMD` level (`auto`: the variable unset).
+    #[serde(default = "auto")]
+    pub simd: String,
     pub seed: u64,
 }
 
 impl Cell {
+    /// The cell's directory name (a non-`auto` SIMD level adds `-simd<level>`, so that the
+    /// cells of earlier sweeps keep their names).
     fn id(&self) -> String {
+        let simd = if self.simd == "auto" {
+            String::new()
+        } else {
+            format!("-simd{}", self.simd)
+        };
         format!(
-            "{}-{}-t{}-w{}-s{}",
+            "{}-{}-t{}-w{}{simd}-s{}",
             self.mode, self.backend, self.threads, self.workers, self.seed
         )
     }
+}
+
+/// The `DITTO_SIMD` values `ditto sweep --simd` takes, as `ditto_kernels::canonical::simd`'s
+/// `Isa::active` reads them: `auto` (unset: the best this CPU runs), `avx2` (at most AVX2+FMA),
+/// `off` or `scalar` (the scalar kernels).
+pub const SIMD_LEVELS: &[&str] = &["auto", "avx2", "off", "scalar"];
+
+fn auto() -> String {
+    "auto".into()
 }
 
 /// A finished cell's results.
@@ -94,6 +115,8 @@ pub struct Grid {
     pub seeds: Vec<u64>,
     pub threads: Vec<usize>,
     pub workers: Vec<usize>,
+    #[serde(default)]
+    pub simd: Vec<String>,
     pub backends: Vec<String>,
     pub modes: Vec<String>,
     pub max_steps: Option<usize>,

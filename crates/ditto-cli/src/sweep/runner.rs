@@ -14,14 +14,17 @@ impl Sweep {
             for backend in &self.backends {
                 for &threads in &self.threads {
                     for &workers in &self.workers {
-                        for &seed in &self.seeds {
-                            v.push(Cell {
-                                mode: mode.clone(),
-                                backend: backend.clone(),
-                                threads,
-                                workers,
-                                seed,
-                            });
+                        for simd in &self.simd {
+                            for &seed in &self.seeds {
+                                v.push(Cell {
+                                    mode: mode.clone(),
+                                    backend: backend.clone(),
+                                    threads,
+                                    workers,
+                                    simd: simd.clone(),
+                                    seed,
+                                });
+                            }
                         }
                     }
                 }
@@ -111,6 +114,11 @@ impl Sweep {
                     .stderr(log);
                 if let Some(m) = self.max_steps {
                     cmd.args(["--max-steps", &m.to_string()]);
+                }
+                if c.simd == "auto" {
+                    cmd.env_remove("DITTO_SIMD");
+                } else {
+                    cmd.env("DITTO_SIMD", &c.simd);
                 }
                 running.push((c.clone(), cmd.spawn()?));
             }

@@ -15,6 +15,7 @@ fn drift_is_detected_and_identical_runs_are_not_flagged() {
         seeds: vec![0],
         threads: vec![1, 2, 4],
         workers: vec![0],
+        simd: vec!["auto".into()],
         backends: vec!["ndarray".into()],
         modes: vec!["run-to-run".into()],
         max_steps: Some(5),

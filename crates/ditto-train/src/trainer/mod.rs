@@ -23,6 +23,7 @@ use crate::config::{Mode, TrainConfig};
 use crate::data::TrainData;
 use crate::error::{Error, ErrorKind};
 use crate::objective::{Classification, Objective};
+use crate::op_trace::StepRange;
 use crate::records::RunSummary;
 use run::{Ctx, Hooks};
 pub use rundir::locate_checkpoint;
@@ -65,6 +66,7 @@ pub struct Trainer<O = Classification> {
     resume: Option<Checkpoint>,
     stop_at: Option<usize>,
     verbose: bool,
+    trace_ops: Option<StepRange>,
 }
 
 /// Class: as the run. A finished run: the trained model, its summary and its directory.
@@ -100,6 +102,7 @@ impl Trainer<Classification> {
             resume: None,
             stop_at: None,
             verbose: false,
+            trace_ops: None,
         })
     }
 
@@ -134,6 +137,7 @@ impl<O> Trainer<O> {
             resume: self.resume,
             stop_at: self.stop_at,
             verbose: self.verbose,
+            trace_ops: self.trace_ops,
         }
     }
 
@@ -155,6 +159,17 @@ impl<O> Trainer<O> {
     /// otherwise).
     pub fn verbose(mut self, verbose: bool) -> Self {
         self.verbose = verbose;
+        self
+    }
+
+    /// Class: not applicable (a recorder; the run's results do not change). Record every
+    /// top-level backend op of steps `steps` (batch upload, forward, backward, optimiser
+    /// update) with its inputs' and outputs' hashes into `ops.jsonl`, and the outputs' f32
+    /// bits into `ops.bin`, in the run directory (fresh files per process; see
+    /// [`crate::OpTrace`]). Each recorded op reads its tensors back to the host: meant for a
+    /// few steps. Needs ditto's decorator ([`Trainer::fit`]; [`Trainer::fit_plain`] refuses it).
+    pub fn trace_ops(mut self, steps: StepRange) -> Self {
+        self.trace_ops = Some(steps);
         self
     }
 
@@ -200,6 +215,8 @@ impl<O> Trainer<O> {
         let hooks = Hooks {
             get: Ditto::<I>::rng_state,
             set: Ditto::<I>::set_rng_state,
+            trace_start: Ditto::<I>::start_op_trace,
+            trace_take: Ditto::<I>::take_op_trace,
         };
         self.go::<TrainBackend<I>, M>(model, data, device, hooks)
     }
@@ -228,12 +245,24 @@ impl<O> Trainer<O> {
                 ),
             ));
         }
+        if let Some(steps) = self.trace_ops {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                format!(
+                    "op tracing (steps {steps}) records the ops of ditto's decorator, which \
+                     mode `off` does not use: trace a `run-to-run` or `canonical` run"
+                ),
+            ));
+        }
         let hooks = Hooks {
             get: |_| None,
             set: |device, state| {
                 let s = state.seed.derive_index(state.calls).stream().next_u64();
                 <B as Backend>::seed(device, s);
             },
+            trace_start: |_| {},
+            trace_take: |_| Vec::new(),
         };
         self.go::<B, M>(model, data, device, hooks)
     }
@@ -266,6 +295,7 @@ impl<O> Trainer<O> {
             device,
             stop_at: self.stop_at,
             verbose: self.verbose,
+            trace_ops: self.trace_ops,
             hooks,
         };
         let (model, summary) = run::run::<B, M, O>(model, &self.objective, &cx)?;

@@ -7,7 +7,7 @@ use burn::module::AutodiffModule;
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
 use ditto_data::LoaderState;
-use ditto_kernels::RngState;
+use ditto_kernels::{OpRecord, RngState};
 use ditto_rng::{BurnDefaults, reinit};
 
 use crate::checkpoint::Checkpoint;
@@ -15,6 +15,7 @@ use crate::config::TrainConfig;
 use crate::data::TrainData;
 use crate::error::{Error, ErrorKind};
 use crate::objective::{Objective, scalar};
+use crate::op_trace::{OpTraceWriter, StepRange};
 use crate::params::{fingerprint, read_params};
 use crate::progress::Progress;
 use crate::provenance::Provenance;
@@ -32,6 +33,9 @@ use crate::trainer::snapshot;
 pub(crate) struct Hooks<D> {
     pub(crate) get: fn(&D) -> Option<RngState>,
     pub(crate) set: fn(&D, RngState),
+    /// Starts / takes the op trace (`Ditto::start_op_trace`, `take_op_trace`).
+    pub(crate) trace_start: fn(&D),
+    pub(crate) trace_take: fn(&D) -> Vec<OpRecord>,
 }
 
 /// Everything a run needs besides the model and the objective.
@@ -43,6 +47,7 @@ pub(crate) struct Ctx<'a, D> {
     pub(crate) device: &'a D,
     pub(crate) stop_at: Option<usize>,
     pub(crate) verbose: bool,
+    pub(crate) trace_ops: Option<StepRange>,
     pub(crate) hooks: Hooks<D>,
 }
 
@@ -102,6 +107,20 @@ where
     let mut metrics = Jsonl::open::<MetricsLine>(&out.join("metrics.jsonl"), step)?;
 
     let stop = cx.stop_at.map_or(total_steps, |s| s.min(total_steps));
+    let mut ops = match cx.trace_ops {
+        Some(r) if r.first() > stop || r.last() <= step => {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                format!(
+                    "op trace steps {r}: this run does steps {}..{stop}",
+                    step + 1
+                ),
+            ));
+        }
+        Some(r) => Some((r, OpTraceWriter::create(out, r, &B::name(device))?)),
+        None => None,
+    };
     let mut progress = Progress::new(cx.verbose, step, stop);
     let started = Instant::now();
     while step < stop {
@@ -112,12 +131,19 @@ where
         let mut batches = loader.epoch();
         while step < stop {
             let Some(b) = batches.next() else { break };
+            let traced_ops = ops.as_ref().is_some_and(|(r, _)| r.contains(step + 1));
+            if traced_ops {
+                (cx.hooks.trace_start)(device);
+            }
             let tb = to_tensors::<B>(&data.to_batch(&b), data, device);
             let loss = <O as Objective<B, M>>::loss(objective, &model, &tb);
             let loss_value = scalar(loss.clone());
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             let lr = learning_rate(&config.schedule, config.optimizer.lr(), step, total_steps);
             model = optim.step(lr, model, grads);
+            if let (true, Some((_, w))) = (traced_ops, ops.as_mut()) {
+                w.step(step + 1, &(cx.hooks.trace_take)(device))?;
+            }
             step += 1;
             batch += 1;
             let periodic = config.checkpoint_every > 0 && step % config.checkpoint_every == 0;
