@@ -1,6 +1,7 @@
 //! Fuzzing `ditto-train`'s parsers on stable Rust (the harness is `ditto-data`'s
 //! `tests/fuzz_support`): the TOML config (`TrainConfig::from_toml`, then `validate`) and
-//! checkpoints (`Checkpoint::from_bytes`, version 2 and the version-1 fixture). Every input
+//! checkpoints (`Checkpoint::from_bytes`, version 2 and the version-1 fixture) and op traces
+//! (`OpTrace::read` of a mutated `ops.jsonl`). Every input
 //! must end in `Ok` or a typed `ditto_train::Error`: no panic, no abort, no allocation beyond
 //! a fixed multiple of the input's size.
 //!
@@ -61,5 +62,45 @@ fn fuzz_checkpoint() {
     let corpus = vec![small_checkpoint(), std::fs::read(fixture).unwrap()];
     fuzz_support::fuzz("checkpoint", corpus, 16, |b| {
         Checkpoint::from_bytes(b, Some(Path::new("fuzz.safetensors"))).is_ok()
+    });
+}
+
+/// A real op trace of one step of a tiny MLP (recorded here through `Trainer::trace_ops`):
+/// the run directory with its `ops.jsonl` and `ops.bin`.
+fn tiny_op_trace() -> tempfile::TempDir {
+    use ditto_train::{MlpConfig, ModelConfig, StepRange, TrainData, Trainer};
+    let mut config = TrainConfig::default();
+    config.model = ModelConfig::Mlp(MlpConfig {
+        hidden: vec![2],
+        dropout: 0.0,
+    });
+    config.batch_size = 2;
+    config.max_steps = Some(1);
+    let data = TrainData::bundled(&config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    Trainer::new(config)
+        .unwrap()
+        .out(dir.path())
+        .trace_ops(StepRange::new(1, 1).unwrap())
+        .fit_bundled::<burn::backend::NdArray>(&data, &Default::default())
+        .unwrap();
+    dir
+}
+
+/// `ditto verify --ops` reads `ops.jsonl` (lines of JSON naming offsets into `ops.bin`): any
+/// mutation of it, with the run's real `ops.bin` beside it, is read or refused, never a panic
+/// or an allocation driven by a number in the file.
+#[test]
+fn fuzz_op_trace() {
+    let run = tiny_op_trace();
+    let jsonl = std::fs::read(run.path().join("ops.jsonl")).unwrap();
+    let bin = std::fs::read(run.path().join("ops.bin")).unwrap();
+    assert!(ditto_train::OpTrace::read(run.path()).is_ok());
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("ops.bin"), &bin).unwrap();
+    let header_only = jsonl.split(|b| *b == b'\n').next().unwrap().to_vec();
+    fuzz_support::fuzz("op-trace", vec![jsonl, header_only], 256, |b| {
+        std::fs::write(work.path().join("ops.jsonl"), b).unwrap();
+        ditto_train::OpTrace::read(work.path()).is_ok()
     });
 }
