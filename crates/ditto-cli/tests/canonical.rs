@@ -161,8 +161,8 @@ fn run_to_run_mode_differs_from_canonical() {
     );
 }
 
-/// The same bits on Wgpu as on the CPU, for all three examples (one test: the shader
-/// compilation is paid once per process, so these run one after the other).
+/// The same bits on Wgpu as on the CPU, for all three examples, and the op traces of both
+/// backends compared (one test, so that the Wgpu processes run one after the other).
 #[test]
 fn canonical_on_wgpu_gives_the_cpu_bits() {
     if !wgpu_probe::wgpu_available("canonical_on_wgpu_gives_the_cpu_bits") {
@@ -173,6 +173,36 @@ fn canonical_on_wgpu_gives_the_cpu_bits() {
         let out = t.path().join(example);
         let fp = train(ditto(), example, &out, &["--backend", "wgpu"], &[]);
         assert_eq!(fp, pinned, "{example} on Wgpu");
+    }
+    // `ditto verify --ops` across backends: canonical NdArray vs Wgpu agree op for op (exit
+    // 0); in run-to-run mode the first op that differs is the first `linear` (exit 1).
+    for (mode, code) in [("canonical", 0), ("run-to-run", 1)] {
+        let dirs: Vec<_> = ["ndarray", "wgpu"]
+            .into_iter()
+            .map(|backend| {
+                let dir = t.path().join(format!("ops-{mode}-{backend}"));
+                let o = Command::new(ditto())
+                    .args(["train", "--example", "digits-mlp", "--max-steps", "2"])
+                    .args(["--threads", "1", "--trace-ops", "1..2", "--mode", mode])
+                    .args(["--backend", backend, "--out"])
+                    .arg(&dir)
+                    .output()
+                    .unwrap();
+                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+                dir
+            })
+            .collect();
+        let v = Command::new(ditto())
+            .args(["verify", "--ops"])
+            .arg(&dirs[0])
+            .arg(&dirs[1])
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&v.stdout);
+        assert_eq!(v.status.code(), Some(code), "{mode}: {out}");
+        if code == 1 {
+            assert!(out.contains("op 2 `linear`"), "{mode}: {out}");
+        }
     }
 }
 
