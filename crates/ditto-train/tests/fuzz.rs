@@ -69,13 +69,15 @@ fn fuzz_checkpoint() {
 /// the run directory with its `ops.jsonl` and `ops.bin`.
 fn tiny_op_trace() -> tempfile::TempDir {
     use ditto_train::{MlpConfig, ModelConfig, StepRange, TrainData, Trainer};
-    let mut config = TrainConfig::default();
-    config.model = ModelConfig::Mlp(MlpConfig {
-        hidden: vec![2],
-        dropout: 0.0,
-    });
-    config.batch_size = 2;
-    config.max_steps = Some(1);
+    let config = TrainConfig {
+        model: ModelConfig::Mlp(MlpConfig {
+            hidden: vec![2],
+            dropout: 0.0,
+        }),
+        batch_size: 2,
+        max_steps: Some(1),
+        ..TrainConfig::default()
+    };
     let data = TrainData::bundled(&config).unwrap();
     let dir = tempfile::tempdir().unwrap();
     Trainer::new(config)
