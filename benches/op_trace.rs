@@ -6,84 +6,34 @@
 
 #![allow(missing_docs)] // criterion_group! generates an undocumented `benches` fn.
 
+#[path = "common/step.rs"]
+mod step;
+
 use std::time::Instant;
 
 use burn::backend::{Autodiff, NdArray};
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamConfig, GradientsParams, Optimizer};
-use burn::tensor::{Int, Tensor, TensorData};
 use criterion::{Criterion, criterion_group, criterion_main};
-use ditto::Seed;
-use ditto::kernels::{Ditto, DittoConfig, KernelMode};
-use ditto::rng::{BurnDefaults, reinit};
-use ditto::train::{Mlp, TrainModel};
+use ditto::kernels::{Ditto, KernelMode};
+use ditto::train::Mlp;
+use step::{median, mode};
 
 type Wrapped = Autodiff<Ditto<NdArray>>;
 type D = Ditto<NdArray>;
 
+type Step = step::Step<Wrapped, Mlp<Wrapped>>;
+
 /// The digits-mlp model, a batch and Adam, ready to step.
-struct Step {
-    model: Option<Mlp<Wrapped>>,
-    optim: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Mlp<Wrapped>, Wrapped>,
-    x: Tensor<Wrapped, 2>,
-    y: Tensor<Wrapped, 1, Int>,
+fn digits_mlp() -> Step {
+    let d = Default::default();
+    Step::new(Mlp::new(64, &[128], 10, 0.1, &d), 64, 32, &d)
 }
 
-impl Step {
-    fn new() -> Self {
-        let d = Default::default();
-        let model = reinit(
-            Mlp::new(64, &[128], 10, 0.1, &d),
-            &Seed::from_u64(0).derive("init"),
-            &BurnDefaults,
-        )
-        .map_err(|(_, e)| e)
-        .expect("bundled models are initialisable");
-        let mut s = Seed::from_u64(0).derive("bench-batch").stream();
-        let mut x = vec![0f32; 32 * 64];
-        s.fill_uniform_f32(&mut x, 0.0, 1.0).expect("finite range");
-        let y: Vec<i64> = (0..32).map(|i| i % 10).collect();
-        Self {
-            model: Some(model),
-            optim: AdamConfig::new().init(),
-            x: Tensor::from_data(TensorData::new(x, [32, 64]), &d),
-            y: Tensor::from_data(TensorData::new(y, [32]), &d),
-        }
-    }
-
-    fn run(&mut self) {
-        let model = self.model.take().expect("model present");
-        let device = self.x.device();
-        let logits = model.forward(self.x.clone());
-        let loss = CrossEntropyLossConfig::new()
-            .init(&device)
-            .forward(logits, self.y.clone());
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        self.model = Some(self.optim.step(1e-3, model, grads));
-    }
-
-    /// One step with the recorder on; returns the number of ops recorded.
-    fn traced(&mut self) -> usize {
-        let d = Default::default();
-        D::start_op_trace(&d);
-        self.run();
-        D::take_op_trace(&d).len()
-    }
-}
-
-fn mode(kernels: KernelMode) {
-    D::configure(
-        &Default::default(),
-        DittoConfig {
-            kernels,
-            ..Default::default()
-        },
-    );
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+/// One step with the recorder on; returns the number of ops recorded.
+fn traced(s: &mut Step) -> usize {
+    let d = Default::default();
+    D::start_op_trace(&d);
+    s.run();
+    D::take_op_trace(&d).len()
 }
 
 /// Interleaved rounds of `n` untraced and `n` traced steps (order alternating).
@@ -97,7 +47,7 @@ fn interleaved(name: &str, s: &mut Step) {
                 if (round + slot) % 2 == 0 {
                     s.run();
                 } else {
-                    ops = s.traced();
+                    ops = traced(s);
                 }
             }
             let ms = t.elapsed().as_secs_f64() * 1e3 / 20.0;
@@ -118,7 +68,7 @@ fn interleaved(name: &str, s: &mut Step) {
 
 fn bench(cr: &mut Criterion) {
     let mut g = cr.benchmark_group("op_trace");
-    let mut s = Step::new();
+    let mut s = digits_mlp();
     for (name, kernels) in [
         ("run_to_run", KernelMode::RunToRun),
         ("canonical", KernelMode::Canonical),
@@ -128,7 +78,7 @@ fn bench(cr: &mut Criterion) {
             b.iter(|| s.run())
         });
         g.bench_function(format!("digits_mlp_step_{name}_traced"), |b| {
-            b.iter(|| s.traced())
+            b.iter(|| traced(&mut s))
         });
     }
     g.finish();

@@ -6,72 +6,20 @@
 
 #![allow(missing_docs)] // criterion_group! generates an undocumented `benches` fn.
 
+#[path = "common/step.rs"]
+mod step;
+
 use std::time::Instant;
 
 use burn::backend::{Autodiff, NdArray};
-use burn::module::AutodiffModule;
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::tensor::backend::AutodiffBackend;
-use burn::tensor::{Int, Tensor, TensorData};
 use criterion::{Criterion, criterion_group, criterion_main};
-use ditto::Seed;
-use ditto::kernels::{Ditto, DittoConfig, KernelMode};
-use ditto::rng::{BurnDefaults, reinit};
-use ditto::train::{
-    Cnn, Mlp, TrainModel, Transformer, TransformerConfig, fingerprint, read_params,
-};
+use ditto::kernels::{Ditto, KernelMode};
+use ditto::train::{Cnn, Mlp, Transformer, TransformerConfig, fingerprint, read_params};
+use step::{Step, median, mode};
 
 type Plain = Autodiff<NdArray>;
 type Wrapped = Autodiff<Ditto<NdArray>>;
-
-/// A model, a batch and an optimiser, ready to step.
-struct Step<B: AutodiffBackend, M: TrainModel<B> + AutodiffModule<B>> {
-    model: Option<M>,
-    optim: burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, M, B>,
-    x: Tensor<B, 2>,
-    y: Tensor<B, 1, Int>,
-}
-
-impl<B: AutodiffBackend, M: TrainModel<B> + AutodiffModule<B>> Step<B, M> {
-    fn new(model: M, features: usize, rows: usize, device: &B::Device) -> Self {
-        let model = reinit(model, &Seed::from_u64(0).derive("init"), &BurnDefaults)
-            .map_err(|(_, e)| e)
-            .expect("bundled models are initialisable");
-        let mut s = Seed::from_u64(0).derive("bench-batch").stream();
-        let mut x = vec![0f32; rows * features];
-        s.fill_uniform_f32(&mut x, 0.0, 1.0).expect("finite range");
-        let y: Vec<i64> = (0..rows).map(|i| (i % 10) as i64).collect();
-        B::seed(device, 0);
-        Self {
-            model: Some(model),
-            optim: AdamConfig::new().init(),
-            x: Tensor::from_data(TensorData::new(x, [rows, features]), device),
-            y: Tensor::from_data(TensorData::new(y, [rows]), device),
-        }
-    }
-
-    fn run(&mut self) {
-        let model = self.model.take().expect("model present");
-        let device = self.x.device();
-        let logits = model.forward(self.x.clone());
-        let loss = CrossEntropyLossConfig::new()
-            .init(&device)
-            .forward(logits, self.y.clone());
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        self.model = Some(self.optim.step(1e-3, model, grads));
-    }
-}
-
-fn mode(kernels: KernelMode) {
-    Ditto::<NdArray>::configure(
-        &Default::default(),
-        DittoConfig {
-            kernels,
-            ..Default::default()
-        },
-    );
-}
 
 fn mlp<B: AutodiffBackend>(d: &B::Device) -> Step<B, Mlp<B>> {
     Step::new(Mlp::new(64, &[128], 10, 0.1, d), 64, 32, d)
@@ -84,11 +32,6 @@ fn cnn<B: AutodiffBackend>(d: &B::Device) -> Step<B, Cnn<B>> {
 fn transformer<B: AutodiffBackend>(d: &B::Device) -> Step<B, Transformer<B>> {
     let c = TransformerConfig::default(); // the digits-transformer example's shape
     Step::new(Transformer::new(8, 8, &c, 10, d), 64, 32, d)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// Interleaved rounds of `n` steps each of plain, run-to-run and canonical.
