@@ -53,11 +53,16 @@ fn train(bin: &Path, example: &str, out: &Path, extra: &[&str], env: &[(&str, &s
         "{example} {extra:?} {env:?}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    String::from_utf8_lossy(&o.stdout)
+    fingerprint(&String::from_utf8_lossy(&o.stdout))
+}
+
+/// The `fingerprint: ` line of `ditto train`'s output.
+fn fingerprint(stdout: &str) -> String {
+    stdout
         .lines()
         .find_map(|l| l.strip_prefix("fingerprint: "))
-        .unwrap()
-        .to_owned()
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no fingerprint in {stdout}"))
 }
 
 fn ditto() -> &'static Path {
@@ -246,12 +251,7 @@ fn canonical_in_an_sse2_build_gives_the_pinned_bits() {
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let stdout = String::from_utf8_lossy(&o.stdout).to_string();
-        stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("fingerprint: "))
-            .map(str::to_owned)
-            .unwrap_or_else(|| panic!("no fingerprint in {stdout}"))
+        fingerprint(&String::from_utf8_lossy(&o.stdout))
     };
     let restricted = r2r(bin, "r2r-sse2");
     let usual = r2r(ditto(), "r2r-usual");

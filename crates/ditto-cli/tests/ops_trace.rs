@@ -26,8 +26,8 @@ fn expect(code: i32, args: &[&str]) -> (String, String) {
     (out, err)
 }
 
-/// A digits-mlp run of 3 steps into `dir` with `extra` flags.
-fn train(dir: &Path, extra: &[&str]) {
+/// `ditto train` of 3 digits-mlp steps into `dir` with `extra` flags, expecting exit `code`.
+fn train_expect(code: i32, dir: &str, extra: &[&str]) -> (String, String) {
     let mut args = vec![
         "train",
         "--example",
@@ -35,10 +35,15 @@ fn train(dir: &Path, extra: &[&str]) {
         "--max-steps",
         "3",
         "--out",
-        dir.to_str().unwrap(),
+        dir,
     ];
     args.extend_from_slice(extra);
-    expect(0, &args);
+    expect(code, &args)
+}
+
+/// A digits-mlp run of 3 steps into `dir` with `extra` flags.
+fn train(dir: &Path, extra: &[&str]) {
+    train_expect(0, dir.to_str().unwrap(), extra);
 }
 
 fn verify_ops(a: &Path, b: &Path) -> Output {
@@ -209,17 +214,7 @@ fn damaged_or_missing_traces_and_bad_flags_are_errors() {
         (&["--trace-ops", "5..9"], "this run does steps 1..3"),
         (&["--trace-ops", "1", "--mode", "off"], "mode `off`"),
     ] {
-        let mut args = vec![
-            "train",
-            "--example",
-            "digits-mlp",
-            "--max-steps",
-            "3",
-            "--out",
-            o,
-        ];
-        args.extend_from_slice(flags);
-        let (_, err) = expect(2, &args);
+        let (_, err) = train_expect(2, o, flags);
         assert!(err.contains(what), "{flags:?}: {err}");
     }
 }
