@@ -68,6 +68,211 @@ pub fn parse(
     let Some(width) = width else {
         return Err(err(ErrorKind::Empty, "no rows".into()));
     };
-    InMemory::new(vec![width - 1], features, labels, classes)
-        .map_err(|e| err(e.kind(), e.to_string()))
+    InMemory::new(vec![width - 1], features, labels, classes).map_err(|e| e.at(path))
+}
+
+/// Class: portable. Which column of a CSV file holds the label.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum LabelColumn {
+    /// By position, counting from 0.
+    Index(usize),
+    /// By its name in the header row.
+    Name(String),
+}
+
+impl Default for LabelColumn {
+    fn default() -> Self {
+        Self::Index(0)
+    }
+}
+
+impl std::fmt::Display for LabelColumn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Index(i) => write!(f, "column {i}"),
+            Self::Name(n) => write!(f, "column `{n}`"),
+        }
+    }
+}
+
+/// Class: portable. How [`parse_with`] reads a CSV file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// The label column.
+    pub label: LabelColumn,
+    /// Whether the first row names the columns (it is then not a sample).
+    pub header: bool,
+    /// The class count; `None`: one more than the largest label.
+    pub classes: Option<u32>,
+}
+
+/// Class: portable. Parses numeric CSV text as `options` say: every row holds the same number
+/// of cells, each a number; the label cell holds a non-negative integer, the other cells are
+/// the sample's features in column order. Blank lines are skipped. `path` only names the
+/// source in errors.
+///
+/// Errors: [`ErrorKind::Corrupt`] for a cell that is not a number (its line, column and
+/// column name in the message) or a row of another width; [`ErrorKind::InvalidConfig`] for a
+/// label column that does not exist (or a named one without a header);
+/// [`ErrorKind::LabelOutOfRange`]; [`ErrorKind::Empty`] with no rows.
+pub fn parse_with(text: &str, path: &Path, options: &CsvOptions) -> Result<InMemory, Error> {
+    let err = |kind, msg: String| Error::new(kind, Some(path.to_path_buf()), msg);
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let names: Option<Vec<String>> = match options.header {
+        true => lines.next().map(|(_, l)| {
+            l.split(',')
+                .map(|c| c.trim().trim_matches('"').to_owned())
+                .collect()
+        }),
+        false => None,
+    };
+    let label = match (&options.label, &names) {
+        (LabelColumn::Index(i), _) => *i,
+        (LabelColumn::Name(n), Some(names)) => {
+            names.iter().position(|c| c == n).ok_or_else(|| {
+                err(
+                    ErrorKind::InvalidConfig,
+                    format!("no label column `{n}` in the header ({})", names.join(", ")),
+                )
+            })?
+        }
+        (LabelColumn::Name(n), None) => {
+            return Err(err(
+                ErrorKind::InvalidConfig,
+                format!("label column `{n}` is named, but the file has no header (header = false)"),
+            ));
+        }
+    };
+    let column_name = |c: usize| match names.as_ref().and_then(|n| n.get(c)) {
+        Some(name) => format!("column {} (`{name}`)", c + 1),
+        None => format!("column {}", c + 1),
+    };
+    let limit = options.classes.unwrap_or(u32::MAX);
+    let (mut features, mut labels) = (Vec::new(), Vec::new());
+    let mut width = names.as_ref().map(Vec::len);
+    for (i, line) in lines {
+        let line_no = i + 1;
+        let mut cells = 0usize;
+        for (c, cell) in line.split(',').enumerate() {
+            cells += 1;
+            let cell = cell.trim();
+            let v: f32 = cell.parse().map_err(|_| {
+                err(
+                    ErrorKind::Corrupt,
+                    format!(
+                        "line {line_no}, {}: {cell:?} is not a number",
+                        column_name(c)
+                    ),
+                )
+            })?;
+            if c != label {
+                features.push(v);
+                continue;
+            }
+            if !(v >= 0.0 && v.fract() == 0.0 && v < limit as f32) {
+                let why = match options.classes {
+                    Some(k) => format!("is not below {k} classes"),
+                    None => "is not a class index (an integer >= 0)".to_owned(),
+                };
+                return Err(err(
+                    ErrorKind::LabelOutOfRange,
+                    format!("line {line_no}, {}: label {v} {why}", column_name(c)),
+                ));
+            }
+            labels.push(v as u32);
+        }
+        let want = *width.get_or_insert(cells);
+        if cells != want {
+            return Err(err(
+                ErrorKind::Corrupt,
+                format!("line {line_no}: {cells} cells, the first row has {want}"),
+            ));
+        }
+        if label >= cells {
+            return Err(err(
+                ErrorKind::InvalidConfig,
+                format!("label column {label} does not exist: rows have {cells} cells"),
+            ));
+        }
+    }
+    let Some(width) = width.filter(|_| !labels.is_empty()) else {
+        return Err(err(ErrorKind::Empty, "no rows".into()));
+    };
+    let classes = options
+        .classes
+        .unwrap_or_else(|| labels.iter().max().map_or(0, |m| m + 1));
+    InMemory::new(vec![width - 1], features, labels, classes).map_err(|e| e.at(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dataset;
+
+    fn opts(label: LabelColumn, header: bool) -> CsvOptions {
+        CsvOptions {
+            label,
+            header,
+            classes: None,
+        }
+    }
+
+    #[test]
+    fn label_by_name_or_index_and_classes_inferred() {
+        let text = "a,class,b\n1,2,3\n\n4,0,5.5\n";
+        let by_name = parse_with(
+            text,
+            Path::new("t.csv"),
+            &opts(LabelColumn::Name("class".into()), true),
+        )
+        .unwrap();
+        let by_index =
+            parse_with(text, Path::new("t.csv"), &opts(LabelColumn::Index(1), true)).unwrap();
+        assert_eq!(by_name, by_index);
+        assert_eq!(by_name.classes(), 3);
+        assert_eq!(by_name.labels(), &[2, 0]);
+        assert_eq!(by_name.get(1).unwrap().features, vec![4.0, 5.5]);
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let p = Path::new("t.csv");
+        let e = parse_with("a,b\n1,2\n3,x\n", p, &opts(LabelColumn::Index(0), true)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Corrupt);
+        assert!(
+            e.to_string()
+                .contains("line 3, column 2 (`b`): \"x\" is not a number"),
+            "{e}"
+        );
+        let e = parse_with("1,2\n3,x\n", p, &opts(LabelColumn::Index(0), false)).unwrap_err();
+        assert!(e.to_string().contains("line 2, column 2:"), "{e}");
+        let e = parse_with("a,b\n1,2\n", p, &opts(LabelColumn::Index(0), false)).unwrap_err();
+        assert!(e.to_string().contains("line 1, column 1: \"a\""), "{e}");
+        let e = parse_with("1,2\n1,2,3\n", p, &opts(LabelColumn::Index(0), false)).unwrap_err();
+        assert!(e.to_string().contains("line 2: 3 cells"), "{e}");
+        let e = parse_with("1,2\n", p, &opts(LabelColumn::Index(5), false)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        let e =
+            parse_with("a,b\n1,2\n", p, &opts(LabelColumn::Name("c".into()), true)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        let e = parse_with("1,2\n", p, &opts(LabelColumn::Name("c".into()), false)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        let mut o = opts(LabelColumn::Index(0), false);
+        o.classes = Some(2);
+        let e = parse_with("1,2\n2,3\n", p, &o).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::LabelOutOfRange);
+        assert!(
+            e.to_string()
+                .contains("line 2, column 1: label 2 is not below 2"),
+            "{e}"
+        );
+        let e = parse_with("-1,2\n", p, &opts(LabelColumn::Index(0), false)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::LabelOutOfRange);
+        let e = parse_with("a,b\n\n", p, &opts(LabelColumn::Index(0), true)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Empty);
+    }
 }

@@ -76,6 +76,41 @@ impl InMemory {
         })
     }
 
+    /// Class: portable. The same samples with `classes` classes (more than the labels use, or
+    /// exactly as many).
+    ///
+    /// Errors: [`ErrorKind::LabelOutOfRange`] when a label is `>= classes`.
+    pub fn with_classes(self, classes: u32) -> Result<Self, Error> {
+        Self::new(self.dims, self.features, self.labels, classes)
+    }
+
+    /// Class: portable. A SHA-256 of the content: the shape, the class count, every feature's
+    /// f32 bits and every label, little-endian, after a version tag. Two data sets with the
+    /// same digest train to the same bits.
+    pub fn content_sha256(&self) -> crate::Sha256Digest {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        h.update(b"ditto-data InMemory v1\0");
+        h.update((self.dims.len() as u64).to_le_bytes());
+        for d in &self.dims {
+            h.update((*d as u64).to_le_bytes());
+        }
+        h.update(self.classes.to_le_bytes());
+        h.update((self.labels.len() as u64).to_le_bytes());
+        let mut buf = Vec::with_capacity(4096);
+        for chunk in self.features.chunks(1024) {
+            buf.clear();
+            buf.extend(chunk.iter().flat_map(|v| v.to_bits().to_le_bytes()));
+            h.update(&buf);
+        }
+        for chunk in self.labels.chunks(1024) {
+            buf.clear();
+            buf.extend(chunk.iter().flat_map(|l| l.to_le_bytes()));
+            h.update(&buf);
+        }
+        crate::Sha256Digest::from_bytes(h.finalize().into())
+    }
+
     pub(crate) fn reshaped(mut self, dims: Vec<usize>) -> Self {
         self.dims = dims;
         self
@@ -123,5 +158,32 @@ impl burn::data::dataset::Dataset<Sample> for InMemory {
 
     fn len(&self) -> usize {
         Dataset::len(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set() -> InMemory {
+        InMemory::new(vec![2], vec![0.0, -0.0, 1.5, f32::MAX], vec![1, 0], 3).unwrap()
+    }
+
+    #[test]
+    fn content_sha256_is_golden_and_sees_every_bit() {
+        assert_eq!(set().content_sha256().to_string(), "GOLDEN");
+        let base = set().content_sha256();
+        let changed = [
+            InMemory::new(vec![2], vec![-0.0, -0.0, 1.5, f32::MAX], vec![1, 0], 3),
+            InMemory::new(vec![2], vec![0.0, -0.0, 1.5, f32::MAX], vec![2, 0], 3),
+            InMemory::new(vec![2], vec![0.0, -0.0, 1.5, f32::MAX], vec![1, 0], 4),
+            InMemory::new(vec![2, 1], vec![0.0, -0.0, 1.5, f32::MAX], vec![1, 0], 3),
+            InMemory::new(vec![1], vec![0.0, -0.0], vec![1, 0], 3),
+        ];
+        for c in changed {
+            assert_ne!(c.unwrap().content_sha256(), base);
+        }
+        assert_eq!(set().with_classes(3).unwrap().content_sha256(), base);
+        assert!(set().with_classes(1).is_err());
     }
 }

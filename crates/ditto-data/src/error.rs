@@ -33,8 +33,12 @@ pub enum ErrorKind {
     LabelOutOfRange,
     /// The dataset has no samples.
     Empty,
-    /// A loader configuration value is invalid (batch size 0, rank >= world, world 0).
+    /// A loader configuration value is invalid (batch size 0, rank >= world, world 0), or a
+    /// value in a data description is (a SHA-256 that is not 64 hex digits, an unknown CSV
+    /// column).
     InvalidConfig,
+    /// A file's content differs from the pin recorded for it (see [`crate::read_pinned`]).
+    Changed,
 }
 
 impl Error {
@@ -57,6 +61,12 @@ impl Error {
         }
     }
 
+    /// The same error, about `path` (when it names none yet).
+    pub(crate) fn at(mut self, path: &std::path::Path) -> Self {
+        self.path.get_or_insert_with(|| path.to_path_buf());
+        self
+    }
+
     pub(crate) fn io(path: PathBuf, source: std::io::Error) -> Self {
         Self {
             kind: ErrorKind::Io,
@@ -77,7 +87,8 @@ impl fmt::Display for Error {
             ErrorKind::CountMismatch => "count mismatch",
             ErrorKind::LabelOutOfRange => "label out of range",
             ErrorKind::Empty => "empty dataset",
-            ErrorKind::InvalidConfig => "invalid loader configuration",
+            ErrorKind::InvalidConfig => "invalid configuration",
+            ErrorKind::Changed => "content changed",
         };
         match &self.path {
             Some(p) => write!(f, "{}: {what}: {}", p.display(), self.context),

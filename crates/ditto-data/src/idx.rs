@@ -19,29 +19,107 @@ pub struct IdxArray {
     pub values: Vec<f32>,
 }
 
-/// Class: portable. Reads an IDX file; a name ending in `.gz` is decompressed first.
+/// Class: portable. Reads an IDX file, raw or gzip-compressed (recognised by its content; a
+/// name ending in `.gz` must hold gzip).
 pub fn read(path: &Path) -> Result<IdxArray, Error> {
     let raw = std::fs::read(path).map_err(|e| Error::io(path.to_path_buf(), e))?;
-    let bytes = if path.extension().is_some_and(|e| e == "gz") {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Corrupt,
-                    Some(path.to_path_buf()),
-                    format!("invalid gzip: {e}"),
-                )
-            })?;
-        out
-    } else {
-        raw
-    };
-    parse(&bytes, path)
+    decode(&raw, path)
 }
 
-/// Class: portable. Decodes IDX bytes; `path` only names the source in errors.
-pub fn parse(bytes: &[u8], path: &Path) -> Result<IdxArray, Error> {
+/// Class: portable. Decodes IDX bytes, raw or gzip-compressed (gzip's magic `1f 8b`; a `path`
+/// ending in `.gz` must hold gzip); `path` only names the source in errors.
+///
+/// A header is never trusted: dimensions whose product overflows, or that need more bytes than
+/// the input holds (for gzip: more than deflate's largest expansion of the compressed input),
+/// are refused before anything of that size is allocated, and a gzip stream is decompressed
+/// only up to the size its header announces, plus one byte to detect a longer payload.
+pub fn decode(bytes: &[u8], path: &Path) -> Result<IdxArray, Error> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return parse(&gunzip(bytes, path)?, path);
+    }
+    if path.extension().is_some_and(|e| e == "gz") {
+        return Err(Error::new(
+            ErrorKind::Corrupt,
+            Some(path.to_path_buf()),
+            "invalid gzip: the name ends in .gz, the bytes do not start with gzip's magic 1f8b",
+        ));
+    }
+    parse(bytes, path)
+}
+
+/// Deflate's largest expansion ratio (a stream of maximal back-references), rounded up.
+const MAX_DEFLATE_RATIO: usize = 1033;
+
+fn gunzip(raw: &[u8], path: &Path) -> Result<Vec<u8>, Error> {
+    let corrupt = |e: std::io::Error| {
+        Error::new(
+            ErrorKind::Corrupt,
+            Some(path.to_path_buf()),
+            format!("invalid gzip: {e}"),
+        )
+    };
+    let mut dec = flate2::read::GzDecoder::new(raw);
+    let mut head = vec![0u8; 4];
+    let got = read_up_to(&mut dec, &mut head).map_err(corrupt)?;
+    if got < 4 {
+        head.truncate(got);
+        return parse(&head, path).map(|_| head);
+    }
+    let rank = head[3] as usize;
+    head.resize(4 + 4 * rank, 0);
+    let got = 4 + read_up_to(&mut dec, &mut head[4..]).map_err(corrupt)?;
+    if got < head.len() {
+        head.truncate(got);
+        return parse(&head, path).map(|_| head);
+    }
+    let h = header(&head, path)?;
+    let cap = raw.len().saturating_mul(MAX_DEFLATE_RATIO);
+    if h.payload > cap {
+        return Err(Error::new(
+            ErrorKind::Truncated,
+            Some(path.to_path_buf()),
+            format!(
+                "dimensions {:?} need {} payload bytes, more than {} compressed bytes can hold",
+                h.dims,
+                h.payload,
+                raw.len()
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(head.len() + h.payload);
+    out.extend_from_slice(&head);
+    (&mut dec)
+        .take(h.payload as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(corrupt)?;
+    Ok(out)
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// A checked IDX header.
+struct Header {
+    /// The type byte.
+    kind: u8,
+    /// Bytes per value.
+    width: usize,
+    dims: Vec<usize>,
+    /// Header length in bytes.
+    len: usize,
+    /// Payload length in bytes the dimensions need.
+    payload: usize,
+}
+
+fn header(bytes: &[u8], path: &Path) -> Result<Header, Error> {
     let err = |kind, msg: String| Error::new(kind, Some(path.to_path_buf()), msg);
     if bytes.len() < 4 {
         return Err(err(
@@ -71,14 +149,11 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<IdxArray, Error> {
         }
     };
     let rank = bytes[3] as usize;
-    let header = 4 + 4 * rank;
-    if bytes.len() < header {
+    let len = 4 + 4 * rank;
+    if bytes.len() < len {
         return Err(err(
             ErrorKind::Truncated,
-            format!(
-                "{} bytes, header of rank {rank} needs {header}",
-                bytes.len()
-            ),
+            format!("{} bytes, header of rank {rank} needs {len}", bytes.len()),
         ));
     }
     let dims: Vec<usize> = (0..rank)
@@ -87,12 +162,31 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<IdxArray, Error> {
             u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]) as usize
         })
         .collect();
-    let count = dims
+    let payload = dims
         .iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
         .and_then(|c| c.checked_mul(width))
         .ok_or_else(|| err(ErrorKind::Corrupt, format!("dimensions {dims:?} overflow")))?;
-    let payload = &bytes[header..];
+    Ok(Header {
+        kind: bytes[2],
+        width,
+        dims,
+        len,
+        payload,
+    })
+}
+
+/// Class: portable. Decodes uncompressed IDX bytes; `path` only names the source in errors.
+pub fn parse(bytes: &[u8], path: &Path) -> Result<IdxArray, Error> {
+    let err = |kind, msg: String| Error::new(kind, Some(path.to_path_buf()), msg);
+    let Header {
+        kind,
+        width,
+        dims,
+        len,
+        payload: count,
+    } = header(bytes, path)?;
+    let payload = &bytes[len..];
     if payload.len() < count {
         return Err(err(
             ErrorKind::Truncated,
@@ -111,17 +205,19 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<IdxArray, Error> {
             ),
         ));
     }
-    let values = payload
-        .chunks_exact(width)
-        .map(|c| match bytes[2] {
-            0x08 => c[0] as f32,
-            0x09 => c[0] as i8 as f32,
-            0x0B => i16::from_be_bytes([c[0], c[1]]) as f32,
-            0x0C => i32::from_be_bytes([c[0], c[1], c[2], c[3]]) as f32,
-            0x0D => f32::from_be_bytes([c[0], c[1], c[2], c[3]]),
-            _ => f64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32,
-        })
-        .collect();
+    let values = match kind {
+        0x08 => payload.iter().map(|&b| f32::from(b)).collect(),
+        _ => payload
+            .chunks_exact(width)
+            .map(|c| match kind {
+                0x09 => f32::from(c[0] as i8),
+                0x0B => f32::from(i16::from_be_bytes([c[0], c[1]])),
+                0x0C => i32::from_be_bytes([c[0], c[1], c[2], c[3]]) as f32,
+                0x0D => f32::from_be_bytes([c[0], c[1], c[2], c[3]]),
+                _ => f64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32,
+            })
+            .collect(),
+    };
     Ok(IdxArray { dims, values })
 }
 
@@ -135,7 +231,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<IdxArray, Error> {
 pub fn load_pair(images: &Path, labels: &Path, classes: u32) -> Result<InMemory, Error> {
     let img = read(images)?;
     let lab = read(labels)?;
-    pair(img, images, lab, labels, classes)
+    dataset(img, images, lab, labels, Some(classes))
 }
 
 pub(crate) fn pair_from_bytes(
@@ -145,21 +241,28 @@ pub(crate) fn pair_from_bytes(
     labels: &Path,
     classes: u32,
 ) -> Result<InMemory, Error> {
-    pair(
+    dataset(
         parse(ib, images)?,
         images,
         parse(lb, labels)?,
         labels,
-        classes,
+        Some(classes),
     )
 }
 
-fn pair(
+/// Class: portable. An [`InMemory`] data set from decoded image and label arrays (`images`
+/// and `labels` name them in errors): sample `i` is the image `img[i]` with the label
+/// `lab[i]`. With `classes` `None`, the class count is one more than the largest label.
+///
+/// Errors: [`ErrorKind::CountMismatch`] when the counts differ or the labels are not 1-D,
+/// [`ErrorKind::LabelOutOfRange`] for a label `>= classes` or not a non-negative integer,
+/// [`ErrorKind::Empty`] with no images.
+pub fn dataset(
     img: IdxArray,
     images: &Path,
     lab: IdxArray,
     labels: &Path,
-    classes: u32,
+    classes: Option<u32>,
 ) -> Result<InMemory, Error> {
     let n_img = img.dims.first().copied().unwrap_or(0);
     let n_lab = lab.dims.first().copied().unwrap_or(0);
@@ -181,16 +284,22 @@ fn pair(
             "no images",
         ));
     }
+    let limit = classes.map_or(u32::MAX as f32, |c| c as f32);
     let mut out = Vec::with_capacity(n_lab);
     for (i, &v) in lab.values.iter().enumerate() {
-        if !(v >= 0.0 && v.fract() == 0.0 && v < classes as f32) {
+        if !(v >= 0.0 && v.fract() == 0.0 && v < limit) {
+            let why = match classes {
+                Some(c) => format!("is not below {c} classes"),
+                None => "is not a class index (an integer >= 0)".to_owned(),
+            };
             return Err(Error::new(
                 ErrorKind::LabelOutOfRange,
                 Some(labels.to_path_buf()),
-                format!("label {v} of sample {i} is not below {classes} classes"),
+                format!("label {v} of sample {i} {why}"),
             ));
         }
         out.push(v as u32);
     }
-    InMemory::new(img.dims[1..].to_vec(), img.values, out, classes)
+    let classes = classes.unwrap_or_else(|| out.iter().max().map_or(0, |m| m + 1));
+    InMemory::new(img.dims[1..].to_vec(), img.values, out, classes).map_err(|e| e.at(images))
 }

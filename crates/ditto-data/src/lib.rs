@@ -9,7 +9,9 @@
 //!   Debug + Sync` and comes with a loader that shuffles with `StdRng` (neither portable nor
 //!   saveable) and whose worker threads reorder batches. [`InMemory`] implements both traits,
 //!   so it also feeds Burn's tooling; `benches/loader.rs` compares the two loaders.
-//! * [`InMemory`]: features and labels held in memory; [`idx`] reads IDX files (raw or `.gz`).
+//! * [`InMemory`]: features and labels held in memory; [`idx`] reads IDX files (raw or gzip),
+//!   [`csv`] numeric CSV; [`read_pinned`] reads a file with its SHA-256 ([`FilePin`]) and
+//!   refuses one whose content changed.
 //! * [`Loader`]: per-epoch shuffle from `seed.derive("data").derive_index(epoch)`, sharding,
 //!   drop-last or keep-last, N worker threads with in-order output, and a serde
 //!   [`LoaderState`].
@@ -28,6 +30,7 @@ mod dataset;
 mod error;
 pub mod idx;
 mod loader;
+mod pin;
 mod split;
 
 pub use augment::{Augmentation, Augmenter, Transform};
@@ -35,4 +38,5 @@ pub use batcher::{SampleBatcher, TensorBatch};
 pub use dataset::{Dataset, InMemory, Sample};
 pub use error::{Error, ErrorKind};
 pub use loader::{Batch, EpochIter, Loader, LoaderConfig, LoaderState, epoch_indices};
+pub use pin::{FilePin, Sha256Digest, read_pinned};
 pub use split::{Subset, split};

@@ -57,6 +57,16 @@ impl<D: Dataset> Subset<D> {
     pub fn new(dataset: Arc<D>, indices: Vec<usize>) -> Self {
         Self { dataset, indices }
     }
+
+    /// Class: portable. The underlying data set.
+    pub fn dataset(&self) -> &Arc<D> {
+        &self.dataset
+    }
+
+    /// Class: portable. The indices into it, in order.
+    pub fn indices(&self) -> &[usize] {
+        &self.indices
+    }
 }
 
 impl<D: Dataset> Dataset for Subset<D> {

@@ -154,3 +154,61 @@ fn bundled_sets_load_with_expected_shapes() {
     assert_eq!(tr.dims(), &[28, 28]);
     assert_eq!(&d.labels()[..3], &[0, 1, 2]);
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+fn idx_u8(dims: &[u32], payload: &[u8]) -> Vec<u8> {
+    let mut b = vec![0, 0, 0x08, dims.len() as u8];
+    for d in dims {
+        b.extend(d.to_be_bytes());
+    }
+    b.extend_from_slice(payload);
+    b
+}
+
+#[test]
+fn gzip_is_recognised_by_content_and_decodes_like_raw() {
+    let raw = idx_u8(&[2, 3], &[0, 1, 2, 3, 4, 255]);
+    let p = Path::new("no-extension");
+    let a = idx::decode(&raw, p).unwrap();
+    assert_eq!(idx::decode(&gzip(&raw), p).unwrap(), a);
+    assert_eq!(a.dims, vec![2, 3]);
+    assert_eq!(a.values, vec![0.0, 1.0, 2.0, 3.0, 4.0, 255.0]);
+}
+
+#[test]
+fn hostile_gzip_headers_are_refused_before_allocating() {
+    let p = Path::new("hostile.gz");
+    // An MNIST-sized header (47 MB of pixels) in a gzip of a few dozen bytes.
+    let e = idx::decode(&gzip(&idx_u8(&[60_000, 28, 28], &[1, 2, 3])), p).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Truncated, "{e}");
+    assert!(e.to_string().contains("more than"), "{e}");
+    // Dimensions whose product overflows.
+    let huge = [u32::MAX; 4];
+    let e = idx::decode(&gzip(&idx_u8(&huge, &[])), p).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+    let e = idx::decode(&idx_u8(&huge, &[]), p).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+    // A payload longer than the header says, and a gzip stream cut short.
+    let long = gzip(&idx_u8(&[2], &[1, 2, 3]));
+    assert_eq!(
+        idx::decode(&long, p).unwrap_err().kind(),
+        ErrorKind::Corrupt
+    );
+    let full = gzip(&idx_u8(&[4, 4], &[7; 16]));
+    for cut in [3, 10, full.len() - 9] {
+        let e = idx::decode(&full[..cut], p).unwrap_err();
+        assert!(
+            matches!(e.kind(), ErrorKind::Corrupt | ErrorKind::Truncated),
+            "{cut}: {e}"
+        );
+    }
+    // A header cut inside its dimensions.
+    let e = idx::decode(&gzip(&[0, 0, 8, 3, 0, 0]), p).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Truncated, "{e}");
+}

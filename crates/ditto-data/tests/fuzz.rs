@@ -69,6 +69,63 @@ fn fuzz_csv() {
     });
 }
 
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn fuzz_idx_gzip() {
+    // Mutated gzip streams of IDX files: a header decompressed from a few bytes may announce
+    // any size, so the bound is deflate's largest expansion (1033x) of the input, as f32.
+    let corpus = vec![
+        gzip(&idx_file(0x08, &[3, 2, 2], 1)),
+        gzip(&idx_file(0x08, &[40, 8, 8], 1)),
+        gzip(&idx_file(0x0D, &[2, 2, 1], 4)),
+        gzip(
+            &[
+                &[0, 0, 8, 3][..],
+                &60_000u32.to_be_bytes(),
+                &[0, 0, 0, 28, 0, 0, 0, 28],
+            ]
+            .concat(),
+        ),
+    ];
+    fuzz_support::fuzz("idx-gzip", corpus, 1033 * 6, |b| {
+        idx::decode(b, Path::new("fuzz-idx.gz")).is_ok()
+    });
+}
+
+#[test]
+fn fuzz_csv_with_options() {
+    let corpus = vec![
+        b"a,b,label\n1,2,0\n3.5,-4,1\n0,0,2\n".to_vec(),
+        b"\"x\",label\n1,1\n\n2,0\n".to_vec(),
+        b"0.1,0.2,0.3,1\n1e3,2,3,0\n".to_vec(),
+    ];
+    let options = [
+        (csv::LabelColumn::Name("label".into()), true, None),
+        (csv::LabelColumn::Index(1), true, Some(3)),
+        (csv::LabelColumn::Index(0), false, None),
+        (csv::LabelColumn::Index(usize::MAX), false, Some(0)),
+    ];
+    fuzz_support::fuzz("csv-options", corpus, 16, |b| {
+        let text = String::from_utf8_lossy(b);
+        let mut any = false;
+        for (label, header, classes) in &options {
+            let o = csv::CsvOptions {
+                label: label.clone(),
+                header: *header,
+                classes: *classes,
+            };
+            any |= csv::parse_with(&text, Path::new("fuzz.csv"), &o).is_ok();
+        }
+        any
+    });
+}
+
 #[test]
 fn fuzz_loader_state() {
     let corpus = vec![

@@ -5,6 +5,7 @@ mod data;
 mod legacy;
 mod model;
 mod optim;
+mod source;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,7 @@ pub use model::{CnnConfig, CustomModelConfig, MlpConfig, ModelConfig, Transforme
 pub use optim::{
     AdamConfig, ConstantSchedule, CosineSchedule, OptimizerConfig, ScheduleConfig, SgdConfig,
 };
+pub use source::{CsvSource, DataFile, IdxSource};
 
 /// Class: portable (a run's bits are a function of its resolved config and seed). Everything
 /// that decides a training run. Every field has a default; `ditto train --print-config` shows
@@ -207,6 +209,30 @@ impl TrainConfig {
             },
         };
         c.validate()?;
+        Ok(c)
+    }
+
+    /// Class: portable. Reads a config file as [`TrainConfig::from_toml`] does, then makes the
+    /// data files' relative paths relative to the file's directory (made absolute), so that
+    /// the run's recorded config names them from anywhere.
+    ///
+    /// Errors: [`ErrorKind::Io`] when the file cannot be read; those of `from_toml`, with the
+    /// file's path.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, Error> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::io(path, "reading the config", e))?;
+        let mut c = Self::from_toml(&text)
+            .map_err(|e| Error::with_source(ErrorKind::Invalid, Some(path), "config", e))?;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let base = match dir {
+            Some(d) => {
+                std::fs::canonicalize(d).map_err(|e| Error::io(d, "reading the config", e))?
+            }
+            None => {
+                std::env::current_dir().map_err(|e| Error::io(path, "reading the config", e))?
+            }
+        };
+        c.data.source.resolve_relative(&base);
         Ok(c)
     }
 

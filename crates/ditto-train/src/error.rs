@@ -34,6 +34,9 @@ pub enum ErrorKind {
     Data,
     /// Another live process holds the run directory's lock (`ditto.lock`).
     Locked,
+    /// The data differs from what the run recorded: a data file's SHA-256 or length, or
+    /// in-memory data's content hash.
+    DataChanged,
 }
 
 impl Error {
@@ -99,6 +102,7 @@ impl fmt::Display for Error {
             ErrorKind::Invalid => "invalid value",
             ErrorKind::Data => "data set error",
             ErrorKind::Locked => "run directory locked",
+            ErrorKind::DataChanged => "data changed since the run recorded it",
         };
         match &self.path {
             Some(p) => write!(f, "{}: {what}: {}", p.display(), self.detail),

@@ -56,10 +56,13 @@ pub use compare::{
 };
 pub use config::{
     AdamConfig, AugmentConfig, BackendKind, BundledData, CnnConfig, ConstantSchedule,
-    CosineSchedule, CustomModelConfig, DataConfig, DataSource, MlpConfig, Mode, ModelConfig,
-    OptimizerConfig, ScheduleConfig, SgdConfig, TraceConfig, TrainConfig, TransformerConfig,
+    CosineSchedule, CsvSource, CustomModelConfig, DataConfig, DataFile, DataSource, IdxSource,
+    MlpConfig, Mode, ModelConfig, OptimizerConfig, ScheduleConfig, SgdConfig, TraceConfig,
+    TrainConfig, TransformerConfig,
 };
 pub use data::{Batch, BatchTargets, TrainData};
+pub use ditto_data::csv::LabelColumn;
+pub use ditto_data::{FilePin, Sha256Digest};
 pub use error::{Error, ErrorKind};
 pub use integrity::Integrity;
 pub use load::{load_params, load_params_from};

@@ -28,6 +28,14 @@ fn fuzz_config_toml() {
         read("fashion-cnn/config.toml"),
         TrainConfig::default().to_toml().unwrap().into_bytes(),
         b"seed = 1\n[model]\nkind = \"mlp\"\nhidden = [8, 8]\n".to_vec(),
+        // File sources, one with a pinned file.
+        b"[data]\nsource = \"idx\"\ntrain_images = \"a.gz\"\ntrain_labels = \"b\"\n\
+          test_images = \"c\"\ntest_labels = { path = \"d\", sha256 = \"\
+          ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\", bytes = 3 }\n"
+            .to_vec(),
+        b"[data]\nsource = \"csv\"\npath = \"x.csv\"\nlabel = \"y\"\nheader = true\n\
+          classes = 4\npixel_max = 2.5\n"
+            .to_vec(),
     ];
     // Nested TOML tables cost about 100 bytes per input byte (`a={a={...}}`).
     fuzz_support::fuzz("config-toml", corpus, 256, |b| {

@@ -146,6 +146,7 @@ pub fn config(seed: u64) -> TrainConfig {
     };
     c.data.source = ditto::train::DataSource::InMemory {
         name: "regression-example".into(),
+        content: None,
     };
     c.model = ditto::train::ModelConfig::Custom(ditto::train::CustomModelConfig {
         name: Some("Net(4-32-1)".into()),

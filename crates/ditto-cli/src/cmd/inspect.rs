@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cmd::Res;
-use ditto_train::Checkpoint;
+use ditto_train::{Checkpoint, DataSource};
 
 /// The arguments of `ditto inspect`.
 #[derive(clap::Args)]
@@ -45,9 +45,14 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
                 )
             })
             .collect();
+        let data = match ck.run_state() {
+            Ok(st) => data_json(&st.config.data.source),
+            Err(_) => serde_json::Value::Null,
+        };
         let doc = serde_json::json!({
             "checkpoint": file.display().to_string(),
             "integrity": integrity.describe(),
+            "data": data,
             "state": ck.state,
             "provenance": ck.provenance,
             "tensors": tensors,
@@ -66,6 +71,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
             let c = &st.config;
             println!("seed {}  mode {}  backend {}", c.seed, c.mode, c.backend);
             println!("fingerprint: {}", st.fingerprint);
+            print_data(&c.data.source);
             println!(
                 "decorator random state: {}",
                 serde_json::to_string(&st.backend_rng)?
@@ -91,4 +97,45 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The run's data: its source and each file's path, SHA-256 and length.
+fn data_json(source: &DataSource) -> serde_json::Value {
+    let files: Vec<serde_json::Value> = source
+        .files()
+        .into_iter()
+        .map(|(role, f)| {
+            serde_json::json!({
+                "role": role,
+                "path": f.path.display().to_string(),
+                "sha256": f.pin.map(|p| p.sha256.to_string()),
+                "bytes": f.pin.map(|p| p.bytes),
+            })
+        })
+        .collect();
+    let content = match source {
+        DataSource::InMemory { content, .. } => content.map(|c| c.to_string()),
+        _ => None,
+    };
+    serde_json::json!({
+        "source": source.describe(),
+        "files": files,
+        "content_sha256": content,
+    })
+}
+
+fn print_data(source: &DataSource) {
+    println!("data: {}", source.describe());
+    if let DataSource::InMemory {
+        content: Some(c), ..
+    } = source
+    {
+        println!("  content sha256 {c}");
+    }
+    for (role, f) in source.files() {
+        match f.pin {
+            Some(p) => println!("  {role:<13} {}  {p}", f.path.display()),
+            None => println!("  {role:<13} {}  (not pinned)", f.path.display()),
+        }
+    }
 }

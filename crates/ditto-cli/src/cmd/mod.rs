@@ -19,29 +19,43 @@ use crate::examples;
 
 pub(crate) type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
-/// The config from `--config FILE` or `--example NAME`, and a name for the run directory.
+/// The config from `--config FILE` (its data files' relative paths made relative to the
+/// file's directory) or `--example NAME`, and a name for the run directory.
 pub(crate) fn load_config(
     config: Option<&Path>,
     example: Option<&str>,
 ) -> Res<(TrainConfig, String)> {
     Ok(match (config, example) {
         (Some(path), _) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let stem = path
                 .file_stem()
                 .map_or("run".into(), |s| s.to_string_lossy().into_owned());
-            (
-                TrainConfig::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?,
-                stem,
-            )
+            (TrainConfig::from_file(path)?, stem)
         }
         (None, Some(ex)) => (examples::config(ex)?, ex.to_owned()),
         (None, None) => return Err("give --config FILE or --example NAME".into()),
     })
 }
 
-/// Trains the bundled model of `cfg` on its backend (from `resume` if given) into `out`.
+/// The recorded config of a run being resumed or replayed, its data files looked up in
+/// `data_dir` when given (their recorded pins still hold).
+pub(crate) fn relocated(mut cfg: TrainConfig, data_dir: Option<&Path>) -> Res<TrainConfig> {
+    if let Some(dir) = data_dir {
+        if cfg.data.source.files().is_empty() {
+            return Err(format!(
+                "--data-dir: this run's data ({}) is not read from files",
+                cfg.data.source.describe()
+            )
+            .into());
+        }
+        cfg.data.source.relocate(dir);
+    }
+    Ok(cfg)
+}
+
+/// Trains the bundled model of `cfg` on its backend and its data (from `resume` if given) into
+/// `out`. The data is read, and checked against any recorded pins, before anything is
+/// written.
 pub(crate) fn train(
     cfg: &TrainConfig,
     resume: Option<Checkpoint>,
@@ -49,7 +63,7 @@ pub(crate) fn train(
     stop_at: Option<usize>,
     trace_ops: Option<StepRange>,
 ) -> Res<RunSummary> {
-    let data = TrainData::bundled(cfg)?;
+    let data = TrainData::from_config(cfg)?;
     let mut trainer = Trainer::new(cfg.clone())?.out(out).verbose(true);
     if let Some(ck) = resume {
         trainer = trainer.from_checkpoint(ck);

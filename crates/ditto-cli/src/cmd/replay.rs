@@ -28,6 +28,10 @@ pub(crate) struct Args {
     /// `ditto verify --ops`. Modes run-to-run and canonical only; slow: a few steps.
     #[arg(long, value_name = "STEPS")]
     pub(crate) trace_ops: Option<StepRange>,
+    /// Look for the run's data files in this directory (under their recorded names): data
+    /// may move, its content may not (the recorded SHA-256s are checked).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
 }
 
 /// Re-trains the run (or the run up to a checkpoint) and compares.
@@ -47,7 +51,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
         let state = ck
             .run_state()
             .map_err(|e| format!("{}: {e}", run.display()))?;
-        let mut cfg = state.config.clone();
+        let mut cfg = crate::cmd::relocated(state.config.clone(), a.data_dir.as_deref())?;
         if let Some(b) = a.backend {
             cfg.backend = b.kind();
         }
@@ -84,7 +88,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     }
     let text = std::fs::read_to_string(run.join("config.toml"))
         .map_err(|e| format!("{}: not a run directory or checkpoint: {e}", run.display()))?;
-    let mut cfg = TrainConfig::from_toml(&text)?;
+    let mut cfg = crate::cmd::relocated(TrainConfig::from_toml(&text)?, a.data_dir.as_deref())?;
     if let Some(b) = a.backend {
         cfg.backend = b.kind();
     }

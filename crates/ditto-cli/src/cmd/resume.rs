@@ -27,6 +27,10 @@ pub(crate) struct Args {
     /// `ditto verify --ops`. Modes run-to-run and canonical only; slow: a few steps.
     #[arg(long, value_name = "STEPS")]
     pub(crate) trace_ops: Option<StepRange>,
+    /// Look for the run's data files in this directory (under their recorded names): data
+    /// may move, its content may not (the recorded SHA-256s are checked).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
 }
 
 /// Continues the run.
@@ -38,7 +42,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
         .run_state()
         .map_err(|e| format!("{}: {e}", ck_path.display()))?;
     eprintln!("resuming {} at step {}", ck_path.display(), state.step);
-    let mut cfg = state.config;
+    let mut cfg = crate::cmd::relocated(state.config, a.data_dir.as_deref())?;
     if let Some(b) = a.backend {
         cfg.backend = b.kind();
     }

@@ -1,12 +1,19 @@
 //! The `[data]` table: where the samples come from, how they are split and augmented.
 
+use std::path::Path;
+
+use ditto_data::Sha256Digest;
+use ditto_data::csv::LabelColumn;
 use serde::{Deserialize, Serialize};
 
+use super::source::{CsvSource, DataFile, IdxSource};
 use crate::error::{Error, ErrorKind};
 
 /// Class: portable. Which data set, and how it is split and augmented.
 ///
-/// In TOML, `source` picks the kind (`bundled` is the default when only `name` is given):
+/// In TOML, `source` picks the kind: `bundled` (the default; `name = "digits"` or
+/// `"fashion"`), `idx` ([`IdxSource`]), `csv` ([`CsvSource`]), or `in-memory` (recorded by
+/// runs on data passed to [`crate::Trainer::fit`]):
 ///
 /// ```toml
 /// [data]
@@ -33,10 +40,18 @@ pub struct DataConfig {
 pub enum DataSource {
     /// A data set compiled into ditto (`ditto_data::bundled`).
     Bundled(BundledData),
-    /// Data the caller hands to [`crate::Trainer::fit`] in memory; `name` is recorded.
+    /// IDX image and label files.
+    Idx(IdxSource),
+    /// A numeric CSV file.
+    Csv(CsvSource),
+    /// Data the caller hands to [`crate::Trainer::fit`] in memory; `name` and, once a run
+    /// has seen it, the content's SHA-256 ([`crate::TrainData::content_sha256`]) are
+    /// recorded.
     InMemory {
         /// What the data is, for the record.
         name: String,
+        /// The content's SHA-256.
+        content: Option<Sha256Digest>,
     },
 }
 
@@ -85,11 +100,77 @@ impl BundledData {
 }
 
 impl DataSource {
-    /// Class: not applicable. A short description for reports: `digits`, `memory:<name>`.
+    /// Class: not applicable. A short description for reports: `digits`, `idx:<file>`,
+    /// `csv:<file>`, `memory:<name>`.
     pub fn describe(&self) -> String {
+        let name = |f: &DataFile| {
+            f.path.file_name().map_or_else(
+                || f.path.display().to_string(),
+                |n| n.to_string_lossy().into(),
+            )
+        };
         match self {
             DataSource::Bundled(b) => b.name().to_owned(),
-            DataSource::InMemory { name } => format!("memory:{name}"),
+            DataSource::Idx(s) => format!("idx:{}", name(&s.train_images)),
+            DataSource::Csv(s) => format!("csv:{}", name(&s.path)),
+            DataSource::InMemory { name, .. } => format!("memory:{name}"),
+        }
+    }
+
+    /// Class: not applicable. The source's files with their roles (`train_images`, `path`,
+    /// ...), in the config's order; none for bundled and in-memory data.
+    pub fn files(&self) -> Vec<(&'static str, &DataFile)> {
+        match self {
+            DataSource::Idx(s) => {
+                let mut v = vec![
+                    ("train_images", &s.train_images),
+                    ("train_labels", &s.train_labels),
+                ];
+                if let Some((i, l)) = &s.test {
+                    v.extend([("test_images", i), ("test_labels", l)]);
+                }
+                v
+            }
+            DataSource::Csv(s) => {
+                let mut v = vec![("path", &s.path)];
+                v.extend(s.test_path.as_ref().map(|t| ("test_path", t)));
+                v
+            }
+            DataSource::Bundled(_) | DataSource::InMemory { .. } => Vec::new(),
+        }
+    }
+
+    fn files_mut(&mut self) -> Vec<&mut DataFile> {
+        match self {
+            DataSource::Idx(s) => {
+                let mut v = vec![&mut s.train_images, &mut s.train_labels];
+                if let Some((i, l)) = &mut s.test {
+                    v.extend([i, l]);
+                }
+                v
+            }
+            DataSource::Csv(s) => {
+                let mut v = vec![&mut s.path];
+                v.extend(s.test_path.as_mut());
+                v
+            }
+            DataSource::Bundled(_) | DataSource::InMemory { .. } => Vec::new(),
+        }
+    }
+
+    /// Class: not applicable. Makes relative file paths relative to `base` (a config file's
+    /// directory) instead of the working directory.
+    pub fn resolve_relative(&mut self, base: &Path) {
+        for f in self.files_mut() {
+            f.resolve(base);
+        }
+    }
+
+    /// Class: not applicable. Looks for every file under its own name in `dir` (data that
+    /// moved). The pins stay: the content must not have changed.
+    pub fn relocate(&mut self, dir: &Path) {
+        for f in self.files_mut() {
+            f.relocate(dir);
         }
     }
 }
@@ -109,6 +190,16 @@ impl DataConfig {
                 format!("{} is not in (0, 1)", self.test_fraction),
             );
         }
+        let pixel_max = match &self.source {
+            DataSource::Idx(s) => Some(s.pixel_max),
+            DataSource::Csv(s) => Some(s.pixel_max),
+            DataSource::Bundled(_) | DataSource::InMemory { .. } => None,
+        };
+        if let Some(p) = pixel_max
+            && !(p > 0.0 && p.is_finite())
+        {
+            return bad("pixel_max", format!("{p} is not a finite value > 0"));
+        }
         let noise = self.augment.noise_std;
         if !(noise >= 0.0 && noise.is_finite()) {
             return bad(
@@ -125,21 +216,45 @@ impl DataConfig {
 #[serde(rename_all = "kebab-case")]
 enum SourceKind {
     Bundled,
+    Idx,
+    Csv,
     InMemory,
 }
 
 /// The `[data]` table as written: every key of every source kind, checked by `try_from`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     source: Option<SourceKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    content: Option<Sha256Digest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    label: Option<LabelColumn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    header: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    classes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pixel_max: Option<f32>,
     #[serde(default = "default_fraction")]
     test_fraction: f64,
     #[serde(default = "default_true")]
     stratified: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    train_images: Option<DataFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    train_labels: Option<DataFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    test_images: Option<DataFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    test_labels: Option<DataFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    path: Option<DataFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    test_path: Option<DataFile>,
     #[serde(default)]
     augment: AugmentConfig,
 }
@@ -152,29 +267,104 @@ fn default_true() -> bool {
     true
 }
 
+impl RawData {
+    /// The keys given that only some source kinds take, by name.
+    fn source_keys(&self) -> Vec<&'static str> {
+        let given = [
+            ("name", self.name.is_some()),
+            ("content", self.content.is_some()),
+            ("label", self.label.is_some()),
+            ("header", self.header.is_some()),
+            ("classes", self.classes.is_some()),
+            ("pixel_max", self.pixel_max.is_some()),
+            ("train_images", self.train_images.is_some()),
+            ("train_labels", self.train_labels.is_some()),
+            ("test_images", self.test_images.is_some()),
+            ("test_labels", self.test_labels.is_some()),
+            ("path", self.path.is_some()),
+            ("test_path", self.test_path.is_some()),
+        ];
+        given.iter().filter(|(_, g)| *g).map(|(k, _)| *k).collect()
+    }
+}
+
 impl TryFrom<RawData> for DataConfig {
     type Error = String;
 
     fn try_from(raw: RawData) -> Result<Self, String> {
-        let source = match (raw.source.unwrap_or(SourceKind::Bundled), raw.name) {
-            (SourceKind::Bundled, None) => DataSource::Bundled(BundledData::Digits),
-            (SourceKind::Bundled, Some(name)) => {
-                let b = match name.as_str() {
-                    "digits" => BundledData::Digits,
-                    "fashion" => BundledData::Fashion,
-                    other => {
-                        return Err(format!(
-                            "data.name: no bundled data set {other:?} (bundled: digits, \
-                             fashion; for other data pass your own TrainData to \
-                             `Trainer::fit`)"
-                        ));
-                    }
-                };
-                DataSource::Bundled(b)
-            }
-            (SourceKind::InMemory, name) => DataSource::InMemory {
-                name: name.unwrap_or_else(|| "unnamed".into()),
+        let kind = raw.source.unwrap_or(SourceKind::Bundled);
+        let (kind_name, allowed): (&str, &[&str]) = match kind {
+            SourceKind::Bundled => ("bundled", &["name"]),
+            SourceKind::InMemory => ("in-memory", &["name", "content"]),
+            SourceKind::Idx => (
+                "idx",
+                &[
+                    "train_images",
+                    "train_labels",
+                    "test_images",
+                    "test_labels",
+                    "classes",
+                    "pixel_max",
+                ],
+            ),
+            SourceKind::Csv => (
+                "csv",
+                &[
+                    "path",
+                    "test_path",
+                    "label",
+                    "header",
+                    "classes",
+                    "pixel_max",
+                ],
+            ),
+        };
+        if let Some(k) = raw.source_keys().iter().find(|k| !allowed.contains(k)) {
+            return Err(format!(
+                "data.{k}: not a key of source = \"{kind_name}\" (its keys: {})",
+                allowed.join(", ")
+            ));
+        }
+        let missing = |k: &str| format!("data.{k}: source = \"{kind_name}\" needs it");
+        let source = match kind {
+            SourceKind::Bundled => DataSource::Bundled(match raw.name.as_deref() {
+                None | Some("digits") => BundledData::Digits,
+                Some("fashion") => BundledData::Fashion,
+                Some(other) => {
+                    return Err(format!(
+                        "data.name: no bundled data set {other:?} (bundled: digits, \
+                         fashion; for your own files use source = \"idx\" or \"csv\", or pass \
+                         your own TrainData to `Trainer::fit`)"
+                    ));
+                }
+            }),
+            SourceKind::InMemory => DataSource::InMemory {
+                name: raw.name.unwrap_or_else(|| "unnamed".into()),
+                content: raw.content,
             },
+            SourceKind::Idx => DataSource::Idx(IdxSource {
+                train_images: raw.train_images.ok_or_else(|| missing("train_images"))?,
+                train_labels: raw.train_labels.ok_or_else(|| missing("train_labels"))?,
+                test: match (raw.test_images, raw.test_labels) {
+                    (Some(i), Some(l)) => Some((i, l)),
+                    (None, None) => None,
+                    _ => {
+                        return Err("data.test_images and data.test_labels: give both or \
+                                    neither"
+                            .into());
+                    }
+                },
+                classes: raw.classes,
+                pixel_max: raw.pixel_max.unwrap_or(255.0),
+            }),
+            SourceKind::Csv => DataSource::Csv(CsvSource {
+                path: raw.path.ok_or_else(|| missing("path"))?,
+                test_path: raw.test_path,
+                label: raw.label.unwrap_or_default(),
+                header: raw.header.unwrap_or(false),
+                classes: raw.classes,
+                pixel_max: raw.pixel_max.unwrap_or(1.0),
+            }),
         };
         Ok(Self {
             source,
@@ -187,16 +377,42 @@ impl TryFrom<RawData> for DataConfig {
 
 impl From<DataConfig> for RawData {
     fn from(c: DataConfig) -> Self {
-        let (source, name) = match c.source {
-            DataSource::Bundled(b) => (SourceKind::Bundled, b.name().to_owned()),
-            DataSource::InMemory { name } => (SourceKind::InMemory, name),
-        };
-        Self {
-            source: Some(source),
-            name: Some(name),
+        let mut raw = RawData {
             test_fraction: c.test_fraction,
             stratified: c.stratified,
             augment: c.augment,
+            ..RawData::default()
+        };
+        match c.source {
+            DataSource::Bundled(b) => {
+                raw.source = Some(SourceKind::Bundled);
+                raw.name = Some(b.name().to_owned());
+            }
+            DataSource::InMemory { name, content } => {
+                raw.source = Some(SourceKind::InMemory);
+                raw.name = Some(name);
+                raw.content = content;
+            }
+            DataSource::Idx(s) => {
+                raw.source = Some(SourceKind::Idx);
+                raw.train_images = Some(s.train_images);
+                raw.train_labels = Some(s.train_labels);
+                if let Some((i, l)) = s.test {
+                    (raw.test_images, raw.test_labels) = (Some(i), Some(l));
+                }
+                raw.classes = s.classes;
+                raw.pixel_max = Some(s.pixel_max);
+            }
+            DataSource::Csv(s) => {
+                raw.source = Some(SourceKind::Csv);
+                raw.path = Some(s.path);
+                raw.test_path = s.test_path;
+                raw.label = Some(s.label);
+                raw.header = Some(s.header);
+                raw.classes = s.classes;
+                raw.pixel_max = Some(s.pixel_max);
+            }
         }
+        raw
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use ditto_data::csv::LabelColumn;
 
 #[test]
 fn defaults_round_trip_and_partial_files() {
@@ -120,4 +121,138 @@ fn the_older_layout_is_migrated() {
         .map(|v| serde_json::to_value(v).unwrap())
         .unwrap();
     assert_eq!(TrainConfig::from_json(&as_json).unwrap(), c);
+}
+
+#[test]
+fn file_sources_round_trip_with_and_without_pins() {
+    let idx = "[data]\nsource = \"idx\"\ntrain_images = \"a/img.gz\"\ntrain_labels = \"a/lab.gz\"\n\
+               test_images = \"t/img\"\ntest_labels = \"t/lab\"\nclasses = 10\n";
+    let mut c = TrainConfig::from_toml(idx).unwrap();
+    let DataSource::Idx(s) = &mut c.data.source else {
+        panic!("{:?}", c.data.source)
+    };
+    assert_eq!(s.train_images, DataFile::new("a/img.gz"));
+    assert_eq!(s.pixel_max, 255.0);
+    assert_eq!(s.classes, Some(10));
+    assert!(s.test.is_some());
+    assert_eq!(TrainConfig::from_toml(&c.to_toml().unwrap()).unwrap(), c);
+    let DataSource::Idx(s) = &mut c.data.source else {
+        unreachable!()
+    };
+    s.train_labels.pin = Some(ditto_data::FilePin::of(b"labels"));
+    let text = c.to_toml().unwrap();
+    assert!(
+        text.contains(&ditto_data::FilePin::of(b"labels").sha256.to_string()),
+        "{text}"
+    );
+    assert_eq!(TrainConfig::from_toml(&text).unwrap(), c);
+    let j = serde_json::to_value(&c).unwrap();
+    assert_eq!(TrainConfig::from_json(&j).unwrap(), c);
+
+    let csv = "[data]\nsource = \"csv\"\npath = \"x.csv\"\nlabel = \"species\"\nheader = true\n";
+    let c = TrainConfig::from_toml(csv).unwrap();
+    let DataSource::Csv(s) = &c.data.source else {
+        panic!("{:?}", c.data.source)
+    };
+    assert_eq!(s.label, LabelColumn::Name("species".into()));
+    assert_eq!(
+        (s.header, s.pixel_max, s.test_path.is_none()),
+        (true, 1.0, true)
+    );
+    assert_eq!(TrainConfig::from_toml(&c.to_toml().unwrap()).unwrap(), c);
+    let c =
+        TrainConfig::from_toml("[data]\nsource = \"csv\"\npath = \"x.csv\"\nlabel = 3\n").unwrap();
+    let DataSource::Csv(s) = &c.data.source else {
+        unreachable!()
+    };
+    assert_eq!(s.label, LabelColumn::Index(3));
+}
+
+#[test]
+fn source_keys_are_checked_per_kind() {
+    for (text, want) in [
+        (
+            "[data]\nsource = \"idx\"\ntrain_images = \"a\"",
+            "data.train_labels",
+        ),
+        (
+            "[data]\nsource = \"idx\"\ntrain_images = \"a\"\ntrain_labels = \"b\"\ntest_images = \"c\"",
+            "both or neither",
+        ),
+        (
+            "[data]\nsource = \"idx\"\npath = \"a\"",
+            "not a key of source = \"idx\"",
+        ),
+        ("[data]\nsource = \"csv\"\nlabel = 0", "data.path"),
+        (
+            "[data]\nsource = \"csv\"\npath = \"a\"\ntrain_images = \"b\"",
+            "not a key of source = \"csv\"",
+        ),
+        (
+            "[data]\nname = \"digits\"\npath = \"a\"",
+            "not a key of source = \"bundled\"",
+        ),
+        (
+            "[data]\nsource = \"csv\"\npath = \"a\"\npixel_max = 0.0",
+            "pixel_max",
+        ),
+        ("[data]\nsource = \"parquet\"", "idx"),
+        (
+            "[data]\nsource = \"csv\"\npath = { path = \"a\", sha256 = \"xyz\", bytes = 1 }",
+            "data",
+        ),
+    ] {
+        let e = TrainConfig::from_toml(text).unwrap_err();
+        assert!(e.to_string().contains(want), "{text}: {e}");
+    }
+}
+
+#[test]
+fn from_file_resolves_data_paths_against_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("conf");
+    std::fs::create_dir_all(&sub).unwrap();
+    let cfg = sub.join("run.toml");
+    std::fs::write(
+        &cfg,
+        "[data]\nsource = \"csv\"\npath = \"../data/x.csv\"\ntest_path = \"/abs/t.csv\"\n",
+    )
+    .unwrap();
+    let c = TrainConfig::from_file(&cfg).unwrap();
+    let DataSource::Csv(s) = &c.data.source else {
+        unreachable!()
+    };
+    let base = std::fs::canonicalize(&sub).unwrap();
+    assert_eq!(s.path.path, base.join("../data/x.csv"));
+    assert_eq!(
+        s.test_path.as_ref().unwrap().path,
+        std::path::Path::new("/abs/t.csv")
+    );
+    let mut moved = c.data.source.clone();
+    moved.relocate(std::path::Path::new("/new"));
+    let names: Vec<_> = moved.files().iter().map(|(_, f)| f.path.clone()).collect();
+    assert_eq!(
+        names,
+        [
+            std::path::Path::new("/new/x.csv"),
+            std::path::Path::new("/new/t.csv")
+        ]
+    );
+    let e = TrainConfig::from_file(&dir.path().join("missing.toml")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io);
+}
+
+#[test]
+fn the_readme_own_data_config_parses() {
+    let readme = include_str!("../../../../README.md");
+    let start = readme
+        .find("```toml\n# my-run.toml")
+        .expect("README config block")
+        + 8;
+    let len = readme[start..].find("```").unwrap();
+    let c = TrainConfig::from_toml(&readme[start..start + len]).unwrap();
+    let DataSource::Idx(s) = &c.data.source else {
+        panic!("{:?}", c.data.source)
+    };
+    assert!(s.test.is_some() && s.pixel_max == 255.0 && s.classes.is_none());
 }

@@ -19,7 +19,7 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 use ditto_kernels::{BackendKind, Ditto, DittoConfig, Inner, KernelMode, Strict};
 
 use crate::checkpoint::Checkpoint;
-use crate::config::{Mode, TrainConfig};
+use crate::config::{DataSource, Mode, TrainConfig};
 use crate::data::TrainData;
 use crate::error::{Error, ErrorKind};
 use crate::objective::{Classification, Objective};
@@ -287,9 +287,10 @@ impl<O> Trainer<O> {
         {
             eprintln!("note: took over the stale lock of process {pid}, which no longer runs");
         }
+        let config = recorded_config(&self.config, data, self.resume.as_ref())?;
         let cx = Ctx {
             data,
-            config: &self.config,
+            config: &config,
             resume: self.resume.as_ref(),
             out: &self.out,
             device,
@@ -306,6 +307,63 @@ impl<O> Trainer<O> {
             run_dir: self.out,
         })
     }
+}
+
+/// The config a run records: `config` with the data source `data` came from (each file's pin,
+/// or in-memory data's content hash). Refuses data that differs from a pin in `config` or in
+/// the checkpoint being resumed.
+fn recorded_config(
+    config: &TrainConfig,
+    data: &TrainData,
+    resume: Option<&Checkpoint>,
+) -> Result<TrainConfig, Error> {
+    let name = match &config.data.source {
+        DataSource::InMemory { name, .. } => name.as_str(),
+        _ => "unnamed",
+    };
+    let found = data.source(name);
+    let mut recorded = vec![("the config", config.data.source.clone())];
+    if let Some(ck) = resume {
+        recorded.push(("the checkpoint", ck.run_state()?.config.data.source));
+    }
+    for (whose, source) in &recorded {
+        let mut changes: Vec<String> = crate::data::pin_changes(source, &found)
+            .into_iter()
+            .map(|(role, want, got)| {
+                let got = got.map_or("no such file".to_owned(), |p| p.to_string());
+                let want = want.map_or(String::new(), |p| p.to_string());
+                format!("data.{role}: recorded {want}, found {got}")
+            })
+            .collect();
+        if let (
+            DataSource::InMemory {
+                content: Some(want),
+                ..
+            },
+            DataSource::InMemory {
+                content: Some(got), ..
+            },
+        ) = (source, &found)
+            && want != got
+        {
+            changes.push(format!(
+                "in-memory data: recorded content sha256 {want}, found {got}"
+            ));
+        }
+        if !changes.is_empty() {
+            return Err(Error::new(
+                ErrorKind::DataChanged,
+                None,
+                format!(
+                    "the data differs from what {whose} records: {}",
+                    changes.join("; ")
+                ),
+            ));
+        }
+    }
+    let mut out = config.clone();
+    out.data.source = found;
+    Ok(out)
 }
 
 /// Canonical mode forwards IEEE-exact ops to the device: refuse (strict `error`) or warn

@@ -1,0 +1,172 @@
+//! The file-backed data sources of the `[data]` table, IDX and CSV, with each file's content
+//! pin.
+
+use std::path::{Path, PathBuf};
+
+use ditto_data::{FilePin, Sha256Digest, csv::LabelColumn};
+use serde::{Deserialize, Serialize};
+
+/// Class: portable. A data file: its path and, once a run has read it, the SHA-256 and length
+/// of its bytes on disk.
+///
+/// In TOML a plain path (`"data/train.csv"`) or a table with the pin
+/// (`{ path = "...", sha256 = "...", bytes = 123 }`). A pin written by hand is checked like a
+/// recorded one: a file whose bytes differ is refused before training.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RawFile", into = "RawFile")]
+pub struct DataFile {
+    /// Where the file is; a relative path is relative to the config file's directory (see
+    /// [`crate::TrainConfig::from_file`]).
+    pub path: PathBuf,
+    /// What the file held when the run read it.
+    pub pin: Option<FilePin>,
+}
+
+/// Class: portable. IDX image and label files (the MNIST format, raw or gzip).
+///
+/// ```toml
+/// [data]
+/// source = "idx"
+/// train_images = "mnist/train-images-idx3-ubyte.gz"
+/// train_labels = "mnist/train-labels-idx1-ubyte.gz"
+/// test_images = "mnist/t10k-images-idx3-ubyte.gz"   # optional, with test_labels;
+/// test_labels = "mnist/t10k-labels-idx1-ubyte.gz"   # without them test_fraction splits
+/// pixel_max = 255
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdxSource {
+    /// Training images: `[samples, height, width]` (or `[samples, features]`).
+    pub train_images: DataFile,
+    /// Training labels: `[samples]`, integers.
+    pub train_labels: DataFile,
+    /// Test images and labels; `None`: `data.test_fraction` of the training files is held out.
+    pub test: Option<(DataFile, DataFile)>,
+    /// The class count; `None`: one more than the largest label.
+    pub classes: Option<u32>,
+    /// Every feature is divided by this.
+    pub pixel_max: f32,
+}
+
+/// Class: portable. A numeric CSV file: one sample per row, one column the label.
+///
+/// ```toml
+/// [data]
+/// source = "csv"
+/// path = "iris.csv"
+/// label = "species"          # a column name (needs header = true) or an index from 0
+/// header = true
+/// # test_path = "iris-test.csv"   # optional; without it test_fraction splits
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct CsvSource {
+    /// The samples.
+    pub path: DataFile,
+    /// Test samples in the same layout; `None`: `data.test_fraction` of `path` is held out.
+    pub test_path: Option<DataFile>,
+    /// The label column.
+    pub label: LabelColumn,
+    /// Whether the first row names the columns.
+    pub header: bool,
+    /// The class count; `None`: one more than the largest label.
+    pub classes: Option<u32>,
+    /// Every feature is divided by this.
+    pub pixel_max: f32,
+}
+
+impl DataFile {
+    /// Class: not applicable. A file not yet pinned.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            pin: None,
+        }
+    }
+
+    /// A relative path made relative to `base` instead of the working directory.
+    pub(crate) fn resolve(&mut self, base: &Path) {
+        if self.path.is_relative() {
+            self.path = base.join(&self.path);
+        }
+    }
+
+    /// The same file name in `dir`.
+    pub(crate) fn relocate(&mut self, dir: &Path) {
+        if let Some(name) = self.path.file_name() {
+            self.path = dir.join(name);
+        }
+    }
+}
+
+impl IdxSource {
+    /// Class: not applicable. Training files only (the test set split off by
+    /// `test_fraction`), classes inferred, pixels divided by 255.
+    pub fn new(train_images: impl Into<PathBuf>, train_labels: impl Into<PathBuf>) -> Self {
+        Self {
+            train_images: DataFile::new(train_images),
+            train_labels: DataFile::new(train_labels),
+            test: None,
+            classes: None,
+            pixel_max: 255.0,
+        }
+    }
+}
+
+impl CsvSource {
+    /// Class: not applicable. Label in column 0, no header, the test set split off by
+    /// `test_fraction`, classes inferred, features kept as they are.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: DataFile::new(path),
+            test_path: None,
+            label: LabelColumn::default(),
+            header: false,
+            classes: None,
+            pixel_max: 1.0,
+        }
+    }
+}
+
+/// A file as written: a path, or a table with the path and its pin.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum RawFile {
+    Path(PathBuf),
+    Pinned(PinnedFile),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PinnedFile {
+    path: PathBuf,
+    sha256: Sha256Digest,
+    bytes: u64,
+}
+
+impl From<RawFile> for DataFile {
+    fn from(raw: RawFile) -> Self {
+        match raw {
+            RawFile::Path(path) => Self { path, pin: None },
+            RawFile::Pinned(PinnedFile {
+                path,
+                sha256,
+                bytes,
+            }) => Self {
+                path,
+                pin: Some(FilePin { sha256, bytes }),
+            },
+        }
+    }
+}
+
+impl From<DataFile> for RawFile {
+    fn from(f: DataFile) -> Self {
+        match f.pin {
+            None => RawFile::Path(f.path),
+            Some(FilePin { sha256, bytes }) => RawFile::Pinned(PinnedFile {
+                path: f.path,
+                sha256,
+                bytes,
+            }),
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Reading a config's data source: bundled sets, IDX and CSV files, each file pinned by the
+//! SHA-256 of its bytes and checked against a recorded pin before any training.
+
+use ditto_data::{FilePin, InMemory, bundled, csv, idx, read_pinned};
+
+use super::{Origin, TrainData};
+use crate::config::{BundledData, CsvSource, DataFile, DataSource, IdxSource, TrainConfig};
+use crate::error::{Error, ErrorKind};
+use crate::seeds::RunSeeds;
+
+impl TrainData {
+    /// Class: portable. The data of `config.data.source`: a bundled set, IDX files or a CSV
+    /// file. Every file is read once, its bytes pinned (SHA-256 and length) and, when the
+    /// config already holds a pin (a recorded run, or one written by hand), checked against
+    /// it before anything is parsed. Without test files, `data.test_fraction` of the samples
+    /// is held out by `ditto_data::split` from the run's seed. The pins go into the run's
+    /// recorded config and every checkpoint ([`TrainData::source`]).
+    ///
+    /// Errors: [`ErrorKind::DataChanged`] for a file whose bytes differ from its pin (the
+    /// message names the file and both hashes); [`ErrorKind::Data`] for a file that is
+    /// missing, unreadable or malformed (wrong IDX magic, hostile dimensions, a count
+    /// mismatch, a label out of range, a non-numeric CSV cell with its line and column);
+    /// [`ErrorKind::Invalid`] for in-memory sources, which only the program that holds the
+    /// data can pass to [`crate::Trainer::fit`].
+    pub fn from_config(config: &TrainConfig) -> Result<Self, Error> {
+        let c = &config.data;
+        let seed = RunSeeds::new(config.seed).data_root();
+        match &c.source {
+            DataSource::Bundled(_) => Self::bundled(config),
+            DataSource::Idx(s) => {
+                let mut pinned = s.clone();
+                let (train, test) = load_idx(&mut pinned)?;
+                let mut d = match test {
+                    Some(test) => Self::new(train, test, s.pixel_max)?,
+                    None => Self::split(train, &seed, c.test_fraction, c.stratified, s.pixel_max)?,
+                };
+                d.origin = Origin::Config(DataSource::Idx(pinned));
+                Ok(d)
+            }
+            DataSource::Csv(s) => {
+                let mut pinned = s.clone();
+                let (train, test) = load_csv(&mut pinned)?;
+                let mut d = match test {
+                    Some(test) => Self::new(train, test, s.pixel_max)?,
+                    None => Self::split(train, &seed, c.test_fraction, c.stratified, s.pixel_max)?,
+                };
+                d.origin = Origin::Config(DataSource::Csv(pinned));
+                Ok(d)
+            }
+            DataSource::InMemory { name, content } => Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                format!(
+                    "this run trained on in-memory data `{name}`{}: only the program that \
+                     holds it can train on it again (build the same TrainData and pass it to \
+                     `Trainer::fit`; the content hash is checked)",
+                    content.map_or(String::new(), |d| format!(" (content sha256 {d})"))
+                ),
+            )),
+        }
+    }
+
+    /// Class: portable. The bundled data set of `config.data.source` (compiled into the
+    /// binary): `digits` (pixels 0..=16, split by the run's seed) or `fashion` (the
+    /// Fashion-MNIST subset's own 6000/1000 split, pixels 0..=255).
+    ///
+    /// Errors: [`ErrorKind::Invalid`] when the source is not a bundled one (use
+    /// [`TrainData::from_config`]).
+    pub fn bundled(config: &TrainConfig) -> Result<Self, Error> {
+        let data_err = |e: ditto_data::Error| {
+            Error::with_source(ErrorKind::Data, None, "reading bundled data", e)
+        };
+        let mut d = match &config.data.source {
+            DataSource::Bundled(BundledData::Digits) => Self::split(
+                bundled::embedded_digits().map_err(data_err)?,
+                &RunSeeds::new(config.seed).data_root(),
+                config.data.test_fraction,
+                config.data.stratified,
+                16.0,
+            )?,
+            DataSource::Bundled(BundledData::Fashion) => {
+                let (train, test) = bundled::embedded_fashion_subset().map_err(data_err)?;
+                Self::new(train, test, 255.0)?
+            }
+            other => {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    None,
+                    format!(
+                        "data source {} is not bundled: use `TrainData::from_config`",
+                        other.describe()
+                    ),
+                ));
+            }
+        };
+        d.origin = Origin::Config(config.data.source.clone());
+        Ok(d)
+    }
+}
+
+/// Reads `file`, checks it against its pin (if any) and records the pin it has.
+fn read(file: &mut DataFile) -> Result<Vec<u8>, Error> {
+    let (bytes, pin) = read_pinned(&file.path, file.pin.as_ref()).map_err(data_err)?;
+    file.pin = Some(pin);
+    Ok(bytes)
+}
+
+fn data_err(e: ditto_data::Error) -> Error {
+    let kind = match e.kind() {
+        ditto_data::ErrorKind::Changed => ErrorKind::DataChanged,
+        _ => ErrorKind::Data,
+    };
+    Error::with_source(kind, None, "reading data", e)
+}
+
+/// Reads every file first (so that a changed one is refused before anything is decoded).
+fn load_idx(s: &mut IdxSource) -> Result<(InMemory, Option<InMemory>), Error> {
+    let ib = read(&mut s.train_images)?;
+    let lb = read(&mut s.train_labels)?;
+    let test_bytes = match &mut s.test {
+        Some((i, l)) => Some((read(i)?, read(l)?)),
+        None => None,
+    };
+    let pair = |ib: &[u8], i: &DataFile, lb: &[u8], l: &DataFile| {
+        let img = idx::decode(ib, &i.path).map_err(data_err)?;
+        let lab = idx::decode(lb, &l.path).map_err(data_err)?;
+        idx::dataset(img, &i.path, lab, &l.path, s.classes).map_err(data_err)
+    };
+    let train = pair(&ib, &s.train_images, &lb, &s.train_labels)?;
+    drop((ib, lb));
+    let test = match (&test_bytes, &s.test) {
+        (Some((ib, lb)), Some((i, l))) => Some(pair(ib, i, lb, l)?),
+        _ => None,
+    };
+    unify_classes(train, test, s.classes)
+}
+
+fn load_csv(s: &mut CsvSource) -> Result<(InMemory, Option<InMemory>), Error> {
+    let tb = read(&mut s.path)?;
+    let test_bytes = s.test_path.as_mut().map(read).transpose()?;
+    let options = csv::CsvOptions {
+        label: s.label.clone(),
+        header: s.header,
+        classes: s.classes,
+    };
+    let parse = |bytes: &[u8], f: &DataFile| {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Error::with_source(ErrorKind::Data, Some(&f.path), "CSV is not UTF-8", e)
+        })?;
+        csv::parse_with(text, &f.path, &options).map_err(data_err)
+    };
+    let train = parse(&tb, &s.path)?;
+    let test = match (&test_bytes, &s.test_path) {
+        (Some(b), Some(f)) => Some(parse(b, f)?),
+        _ => None,
+    };
+    unify_classes(train, test, s.classes)
+}
+
+/// With inferred class counts, the training and test files share the larger one.
+fn unify_classes(
+    train: InMemory,
+    test: Option<InMemory>,
+    given: Option<u32>,
+) -> Result<(InMemory, Option<InMemory>), Error> {
+    let Some(test) = test else {
+        return Ok((train, None));
+    };
+    if given.is_some() || train.classes() == test.classes() {
+        return Ok((train, Some(test)));
+    }
+    let k = train.classes().max(test.classes());
+    Ok((
+        train.with_classes(k).map_err(data_err)?,
+        Some(test.with_classes(k).map_err(data_err)?),
+    ))
+}
+
+/// Class: portable. Every file of `recorded` whose pin differs from `found`'s file in the
+/// same role, as `(role, recorded, found)`.
+pub(crate) fn pin_changes(
+    recorded: &DataSource,
+    found: &DataSource,
+) -> Vec<(&'static str, Option<FilePin>, Option<FilePin>)> {
+    let found_files = found.files();
+    recorded
+        .files()
+        .into_iter()
+        .filter_map(|(role, f)| {
+            let want = f.pin?;
+            let got = found_files
+                .iter()
+                .find(|(r, _)| *r == role)
+                .and_then(|(_, g)| g.pin);
+            (got != Some(want)).then_some((role, Some(want), got))
+        })
+        .collect()
+}
