@@ -171,7 +171,11 @@ mod tests {
 
     #[test]
     fn content_sha256_is_golden_and_sees_every_bit() {
-        assert_eq!(set().content_sha256().to_string(), "GOLDEN");
+        // Checked independently with Python's hashlib over the layout in the doc comment.
+        assert_eq!(
+            set().content_sha256().to_string(),
+            "40fd11cb7e46f3b422c936aaf530a90915f97aef3bcfd003730cd5a20a29a4a5"
+        );
         let base = set().content_sha256();
         let changed = [
             InMemory::new(vec![2], vec![-0.0, -0.0, 1.5, f32::MAX], vec![1, 0], 3),

@@ -24,6 +24,19 @@ pub enum BackendKind {
 pub trait Inner: Backend {
     /// The backend's family, which selects its row of the determinism audit.
     const KIND: BackendKind;
+
+    /// Class: exact (a copy). The values of an f32 tensor in row-major order, read directly
+    /// from host memory, or `None` where the backend's memory is not the host's or the tensor
+    /// is not f32 (callers then use `float_into_data`). Canonical mode's host round trip and
+    /// the op trace read through it.
+    ///
+    /// burn-ndarray's `into_data` copies an array that autodiff also holds (so every operand
+    /// of a backward pass) element by element through a dynamic-rank iterator; this reads a
+    /// contiguous array with one `memcpy` and a strided one with one strided copy.
+    fn host_f32(tensor: &Self::FloatTensorPrimitive) -> Option<Vec<f32>> {
+        let _ = tensor;
+        None
+    }
 }
 
 impl<E, I, Q> Inner for burn::backend::NdArray<E, I, Q>
@@ -33,6 +46,24 @@ where
     burn::backend::ndarray::NdArrayTensor: From<burn::backend::ndarray::SharedArray<I>>,
 {
     const KIND: BackendKind = BackendKind::NdArray;
+
+    fn host_f32(tensor: &Self::FloatTensorPrimitive) -> Option<Vec<f32>> {
+        // The impl's `Self: Backend` bound keeps the primitive type opaque here; it is
+        // `NdArrayTensor` for every `NdArray<E, I, Q>`.
+        let any: &dyn std::any::Any = tensor;
+        let Some(burn::backend::ndarray::NdArrayTensor::F32(storage)) = any.downcast_ref() else {
+            return None;
+        };
+        let view = storage.view();
+        Some(match view.as_slice() {
+            Some(values) => values.to_vec(),
+            None => {
+                let mut out = ndarray::ArrayD::<f32>::zeros(view.raw_dim());
+                out.assign(&view);
+                out.into_raw_vec_and_offset().0
+            }
+        })
+    }
 }
 
 #[cfg(feature = "wgpu")]
@@ -45,4 +76,30 @@ where
     BT: burn::backend::wgpu::BoolElement,
 {
     const KIND: BackendKind = BackendKind::Wgpu;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::NdArray;
+    use burn::tensor::{Tensor, TensorData};
+
+    #[test]
+    fn ndarray_direct_reads_equal_into_data_for_every_layout() {
+        let d = Default::default();
+        let values: Vec<f32> = (0..24).map(|i| i as f32 * 0.5 - 3.0).collect();
+        let t = Tensor::<NdArray, 3>::from_data(TensorData::new(values, [2, 3, 4]), &d);
+        for x in [
+            t.clone(),
+            t.clone().swap_dims(0, 2),
+            t.clone().narrow(1, 1, 2),
+            t.clone().permute([1, 2, 0]),
+            t.clone().swap_dims(1, 2).narrow(2, 1, 2),
+        ] {
+            // `x` is shared with `want`'s source: the case into_data copies element-wise.
+            let want = x.clone().into_data().to_vec::<f32>().unwrap();
+            let got = <NdArray as Inner>::host_f32(&x.into_primitive().tensor()).unwrap();
+            assert_eq!(got, want);
+        }
+    }
 }

@@ -82,10 +82,12 @@ impl DataFile {
         }
     }
 
-    /// A relative path made relative to `base` instead of the working directory.
+    /// A relative path made relative to `base` instead of the working directory (and
+    /// canonical when the file exists, so that the recorded path has no `..`).
     pub(crate) fn resolve(&mut self, base: &Path) {
         if self.path.is_relative() {
-            self.path = base.join(&self.path);
+            let joined = base.join(&self.path);
+            self.path = std::fs::canonicalize(&joined).unwrap_or(joined);
         }
     }
 

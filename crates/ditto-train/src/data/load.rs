@@ -34,7 +34,7 @@ impl TrainData {
                     Some(test) => Self::new(train, test, s.pixel_max)?,
                     None => Self::split(train, &seed, c.test_fraction, c.stratified, s.pixel_max)?,
                 };
-                d.origin = Origin::Config(DataSource::Idx(pinned));
+                d.origin = Origin::Config(Box::new(DataSource::Idx(pinned)));
                 Ok(d)
             }
             DataSource::Csv(s) => {
@@ -44,7 +44,7 @@ impl TrainData {
                     Some(test) => Self::new(train, test, s.pixel_max)?,
                     None => Self::split(train, &seed, c.test_fraction, c.stratified, s.pixel_max)?,
                 };
-                d.origin = Origin::Config(DataSource::Csv(pinned));
+                d.origin = Origin::Config(Box::new(DataSource::Csv(pinned)));
                 Ok(d)
             }
             DataSource::InMemory { name, content } => Err(Error::new(
@@ -93,7 +93,7 @@ impl TrainData {
                 ));
             }
         };
-        d.origin = Origin::Config(config.data.source.clone());
+        d.origin = Origin::Config(Box::new(config.data.source.clone()));
         Ok(d)
     }
 }

@@ -40,7 +40,7 @@ pub struct TrainData {
 #[derive(Clone)]
 enum Origin {
     /// Read from a config's source; file sources carry each file's pin.
-    Config(DataSource),
+    Config(Box<DataSource>),
     /// Built in memory; the content hash is computed when first asked for.
     Memory(Arc<OnceLock<Sha256Digest>>),
 }
@@ -201,7 +201,7 @@ impl TrainData {
     /// `in-memory` named `name` with [`TrainData::content_sha256`] for data built in memory.
     pub fn source(&self, name: &str) -> DataSource {
         match &self.origin {
-            Origin::Config(s) => s.clone(),
+            Origin::Config(s) => (**s).clone(),
             Origin::Memory(_) => DataSource::InMemory {
                 name: name.to_owned(),
                 content: Some(self.content_sha256()),

@@ -1,8 +1,9 @@
 //! Canonical mode: the float ops whose bits could depend on the backend, the thread count or
 //! the instruction set run ditto's canonical kernels (`crate::canonical`) on the host.
 //!
-//! Each op reads its operands with `B::float_into_data`, runs the kernel, and uploads the
-//! result with `B::float_from_data`. That works for every backend `B` (so `Ditto<Wgpu>` in
+//! Each op reads its operands with `B::float_into_data` (on the CPU directly from NdArray's
+//! buffers, `Inner::host_f32`), runs the kernel, and uploads the result with
+//! `B::float_from_data`. That works for every backend `B` (so `Ditto<Wgpu>` in
 //! canonical mode computes the same bits as `Ditto<NdArray>`), at the price of a host round
 //! trip per op. Operands that are not f32 are converted to f32 first and the result is f32.
 
@@ -34,6 +35,9 @@ pub(crate) fn active<B: Inner>(t: &F<B>) -> bool {
 /// A tensor's values (row-major, f32) and shape.
 fn host<B: Inner>(t: F<B>) -> (Vec<f32>, Vec<usize>) {
     let shape = t.shape().to_vec();
+    if let Some(values) = B::host_f32(&t) {
+        return (values, shape);
+    }
     let data: TensorData = burn::tensor::try_read_sync(B::float_into_data(t))
         .expect("ditto canonical mode: this platform cannot read tensors synchronously")
         .expect("ditto canonical mode: reading a tensor from the device failed");
