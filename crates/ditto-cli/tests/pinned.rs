@@ -15,6 +15,9 @@ const TRANSFORMER_RUN_TO_RUN: &str =
 /// `ditto train --example fashion-cnn --max-steps 30`: the first 30 steps of the fashion CNN.
 const FASHION_PREFIX_30: &str = "9bd8730931660bfcae40998b74e6b1e181f18e4f713bc62e35180581abc6477c";
 
+/// `ditto train --config examples/own-data/config.toml` (canonical, IDX files by path).
+const OWN_DATA_CANONICAL: &str = "f3f0ef44d0e5604976d3b01578da0c3fac6aff44fd00187a0f4bca9de60419e2";
+
 fn train(args: &[&str]) -> String {
     let t = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ditto"))
@@ -68,6 +71,19 @@ fn fashion_cnn_prefix_is_pinned() {
         train(&["--example", "fashion-cnn", "--max-steps", "30"]),
         FASHION_PREFIX_30
     );
+}
+
+#[test]
+fn own_data_example_fingerprint_is_the_published_one() {
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/own-data/config.toml"
+    );
+    assert_eq!(train(&["--config", config]), OWN_DATA_CANONICAL);
+    let other = ["--config", config, "--threads", "1", "--workers", "3"];
+    assert_eq!(train(&other), OWN_DATA_CANONICAL);
+    let readme = readme("examples/own-data/README.md");
+    assert!(readme.contains(&format!("fingerprint: {OWN_DATA_CANONICAL}")));
 }
 
 #[test]
