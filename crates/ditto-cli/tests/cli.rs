@@ -1,36 +1,14 @@
 //! End-to-end tests of the `ditto` binary: separate processes, compared byte for byte.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
+use common::{ditto, fingerprint, ok};
+
 use ditto_train::Checkpoint;
-
-fn ditto(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ditto"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = ditto(args);
-    assert!(
-        out.status.success(),
-        "ditto {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fingerprint(stdout: &str) -> String {
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("fingerprint: "))
-        .unwrap_or_else(|| panic!("no fingerprint in {stdout}"))
-        .to_owned()
-}
 
 fn model_tensors(dir: &Path) -> Vec<(String, Vec<u8>)> {
     Checkpoint::read(&dir.join("final.safetensors"))

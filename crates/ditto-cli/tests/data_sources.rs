@@ -6,35 +6,12 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use ditto_train::FilePin;
 
-fn ditto(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ditto"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
 
-fn ok(args: &[&str]) -> String {
-    let out = ditto(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fingerprint(stdout: &str) -> String {
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("fingerprint: "))
-        .expect("no fingerprint line")
-        .to_owned()
-}
+use common::{ditto, fingerprint, ok};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -4,27 +4,14 @@
 //! before training, and damaged checkpoints refused by `ditto inspect` with exit code 2.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ditto_rng::Seed;
 
-const DITTO: &str = env!("CARGO_BIN_EXE_ditto");
+mod common;
 
-fn ditto(args: &[&str]) -> Output {
-    Command::new(DITTO).args(args).output().unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = ditto(args);
-    assert!(
-        out.status.success(),
-        "ditto {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::{DITTO, ditto, ok};
 
 /// digits-mlp with a checkpoint every `every` steps (two kept), `steps` steps in all.
 fn config(dir: &Path, every: usize, steps: usize) -> PathBuf {
