@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::dataset::InMemory;
+use crate::dataset::{InMemory, class_count, class_index};
 use crate::error::{Error, ErrorKind};
 
 /// Class: portable. Parses CSV text where every row holds numeric features and, in column
@@ -151,7 +151,6 @@ pub fn parse_with(text: &str, path: &Path, options: &CsvOptions) -> Result<InMem
         Some(name) => format!("column {} (`{name}`)", c + 1),
         None => format!("column {}", c + 1),
     };
-    let limit = options.classes.unwrap_or(u32::MAX);
     let (mut features, mut labels) = (Vec::new(), Vec::new());
     let mut width = names.as_ref().map(Vec::len);
     for (i, line) in lines {
@@ -173,17 +172,13 @@ pub fn parse_with(text: &str, path: &Path, options: &CsvOptions) -> Result<InMem
                 features.push(v);
                 continue;
             }
-            if !(v >= 0.0 && v.fract() == 0.0 && v < limit as f32) {
-                let why = match options.classes {
-                    Some(k) => format!("is not below {k} classes"),
-                    None => "is not a class index (an integer >= 0)".to_owned(),
-                };
-                return Err(err(
+            let l = class_index(v, options.classes).map_err(|why| {
+                err(
                     ErrorKind::LabelOutOfRange,
                     format!("line {line_no}, {}: label {v} {why}", column_name(c)),
-                ));
-            }
-            labels.push(v as u32);
+                )
+            })?;
+            labels.push(l);
         }
         let want = *width.get_or_insert(cells);
         if cells != want {
@@ -202,9 +197,7 @@ pub fn parse_with(text: &str, path: &Path, options: &CsvOptions) -> Result<InMem
     let Some(width) = width.filter(|_| !labels.is_empty()) else {
         return Err(err(ErrorKind::Empty, "no rows".into()));
     };
-    let classes = options
-        .classes
-        .unwrap_or_else(|| labels.iter().max().map_or(0, |m| m + 1));
+    let classes = class_count(options.classes, &labels);
     InMemory::new(vec![width - 1], features, labels, classes).map_err(|e| e.at(path))
 }
 

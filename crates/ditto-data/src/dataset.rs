@@ -147,6 +147,24 @@ impl Dataset for InMemory {
     }
 }
 
+/// A label value read from a file as a class index: a non-negative integer below `classes`
+/// (any `u32` when `None`), or why it is not one ("is not below 10 classes").
+pub(crate) fn class_index(v: f32, classes: Option<u32>) -> Result<u32, String> {
+    let limit = classes.map_or(u32::MAX as f32, |c| c as f32);
+    if v >= 0.0 && v.fract() == 0.0 && v < limit {
+        return Ok(v as u32);
+    }
+    Err(match classes {
+        Some(c) => format!("is not below {c} classes"),
+        None => "is not a class index (an integer >= 0)".to_owned(),
+    })
+}
+
+/// The class count `classes`, or one more than the largest label.
+pub(crate) fn class_count(classes: Option<u32>, labels: &[u32]) -> u32 {
+    classes.unwrap_or_else(|| labels.iter().max().map_or(0, |m| m + 1))
+}
+
 /// Class: portable. Burn's dataset trait, so an [`InMemory`] can feed Burn's own tooling
 /// (`DataLoaderBuilder`, `burn::data::dataset::transform`). Note that Burn's loader shuffles
 /// with `StdRng` and its worker threads change the batch order: use ditto's

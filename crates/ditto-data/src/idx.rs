@@ -7,7 +7,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::dataset::InMemory;
+use crate::dataset::{InMemory, class_count, class_index};
 use crate::error::{Error, ErrorKind};
 
 /// Class: portable. A decoded IDX array: its dimensions and its values as `f32`.
@@ -284,22 +284,17 @@ pub fn dataset(
             "no images",
         ));
     }
-    let limit = classes.map_or(u32::MAX as f32, |c| c as f32);
     let mut out = Vec::with_capacity(n_lab);
     for (i, &v) in lab.values.iter().enumerate() {
-        if !(v >= 0.0 && v.fract() == 0.0 && v < limit) {
-            let why = match classes {
-                Some(c) => format!("is not below {c} classes"),
-                None => "is not a class index (an integer >= 0)".to_owned(),
-            };
-            return Err(Error::new(
+        let label = class_index(v, classes).map_err(|why| {
+            Error::new(
                 ErrorKind::LabelOutOfRange,
                 Some(labels.to_path_buf()),
                 format!("label {v} of sample {i} {why}"),
-            ));
-        }
-        out.push(v as u32);
+            )
+        })?;
+        out.push(label);
     }
-    let classes = classes.unwrap_or_else(|| out.iter().max().map_or(0, |m| m + 1));
+    let classes = class_count(classes, &out);
     InMemory::new(img.dims[1..].to_vec(), img.values, out, classes).map_err(|e| e.at(images))
 }

@@ -23,29 +23,17 @@ impl TrainData {
     /// [`ErrorKind::Invalid`] for in-memory sources, which only the program that holds the
     /// data can pass to [`crate::Trainer::fit`].
     pub fn from_config(config: &TrainConfig) -> Result<Self, Error> {
-        let c = &config.data;
-        let seed = RunSeeds::new(config.seed).data_root();
-        match &c.source {
+        match &config.data.source {
             DataSource::Bundled(_) => Self::bundled(config),
             DataSource::Idx(s) => {
                 let mut pinned = s.clone();
-                let (train, test) = load_idx(&mut pinned)?;
-                let mut d = match test {
-                    Some(test) => Self::new(train, test, s.pixel_max)?,
-                    None => Self::split(train, &seed, c.test_fraction, c.stratified, s.pixel_max)?,
-                };
-                d.origin = Origin::Config(Box::new(DataSource::Idx(pinned)));
-                Ok(d)
+                let sets = load_idx(&mut pinned)?;
+                Self::from_sets(sets, config, s.pixel_max, DataSource::Idx(pinned))
             }
             DataSource::Csv(s) => {
                 let mut pinned = s.clone();
-                let (train, test) = load_csv(&mut pinned)?;
-                let mut d = match test {
-                    Some(test) => Self::new(train, test, s.pixel_max)?,
-                    None => Self::split(train, &seed, c.test_fraction, c.stratified, s.pixel_max)?,
-                };
-                d.origin = Origin::Config(Box::new(DataSource::Csv(pinned)));
-                Ok(d)
+                let sets = load_csv(&mut pinned)?;
+                Self::from_sets(sets, config, s.pixel_max, DataSource::Csv(pinned))
             }
             DataSource::InMemory { name, content } => Err(Error::new(
                 ErrorKind::Invalid,
@@ -58,6 +46,27 @@ impl TrainData {
                 ),
             )),
         }
+    }
+
+    /// A file source's training set and, if it has its own, test set; without one,
+    /// `data.test_fraction` is split off by the run's seed. `source` (with its pins) is
+    /// recorded as where the data came from.
+    fn from_sets(
+        (train, test): (InMemory, Option<InMemory>),
+        config: &TrainConfig,
+        pixel_max: f32,
+        source: DataSource,
+    ) -> Result<Self, Error> {
+        let c = &config.data;
+        let mut d = match test {
+            Some(test) => Self::new(train, test, pixel_max)?,
+            None => {
+                let seed = RunSeeds::new(config.seed).data_root();
+                Self::split(train, &seed, c.test_fraction, c.stratified, pixel_max)?
+            }
+        };
+        d.origin = Origin::Config(Box::new(source));
+        Ok(d)
     }
 
     /// Class: portable. The bundled data set of `config.data.source` (compiled into the
@@ -181,7 +190,7 @@ fn unify_classes(
 pub(crate) fn pin_changes(
     recorded: &DataSource,
     found: &DataSource,
-) -> Vec<(&'static str, Option<FilePin>, Option<FilePin>)> {
+) -> Vec<(&'static str, FilePin, Option<FilePin>)> {
     let found_files = found.files();
     recorded
         .files()
@@ -192,7 +201,7 @@ pub(crate) fn pin_changes(
                 .iter()
                 .find(|(r, _)| *r == role)
                 .and_then(|(_, g)| g.pin);
-            (got != Some(want)).then_some((role, Some(want), got))
+            (got != Some(want)).then_some((role, want, got))
         })
         .collect()
 }

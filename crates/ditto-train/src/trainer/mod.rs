@@ -331,7 +331,6 @@ fn recorded_config(
             .into_iter()
             .map(|(role, want, got)| {
                 let got = got.map_or("no such file".to_owned(), |p| p.to_string());
-                let want = want.map_or(String::new(), |p| p.to_string());
                 format!("data.{role}: recorded {want}, found {got}")
             })
             .collect();
