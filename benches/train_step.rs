@@ -6,33 +6,22 @@
 
 #![allow(missing_docs)] // criterion_group! generates an undocumented `benches` fn.
 
+#[path = "common/models.rs"]
+mod models;
 #[path = "common/step.rs"]
 mod step;
 
 use std::time::Instant;
 
 use burn::backend::{Autodiff, NdArray};
-use burn::tensor::backend::AutodiffBackend;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ditto::kernels::{Ditto, KernelMode};
-use ditto::train::{Cnn, Mlp, Transformer, TransformerConfig, fingerprint, read_params};
+use ditto::train::{Cnn, fingerprint, read_params};
+use models::{cnn, mlp, transformer};
 use step::{Step, median, mode};
 
 type Plain = Autodiff<NdArray>;
 type Wrapped = Autodiff<Ditto<NdArray>>;
-
-fn mlp<B: AutodiffBackend>(d: &B::Device) -> Step<B, Mlp<B>> {
-    Step::new(Mlp::new(64, &[128], 10, 0.1, d), 64, 32, d)
-}
-
-fn cnn<B: AutodiffBackend>(d: &B::Device) -> Step<B, Cnn<B>> {
-    Step::new(Cnn::new(28, 28, &[8, 16], 64, 10, 0.1, d), 784, 64, d)
-}
-
-fn transformer<B: AutodiffBackend>(d: &B::Device) -> Step<B, Transformer<B>> {
-    let c = TransformerConfig::default(); // the digits-transformer example's shape
-    Step::new(Transformer::new(8, 8, &c, 10, d), 64, 32, d)
-}
 
 /// Interleaved rounds of `n` steps each of plain, run-to-run and canonical.
 fn ratios(name: &str, n: usize, rounds: usize, mut plain: impl FnMut(), mut wrapped: impl FnMut()) {

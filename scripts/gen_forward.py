@@ -42,6 +42,9 @@ NOT_CANONICAL_OVERRIDES = {
     "tr_execute": "exact",
     "q_matmul": "forwarded",
     "deform_conv2d_backward": "refused",
+    # Reads NdArray's buffer directly (`Inner::host_f32`) instead of burn-ndarray's
+    # element-wise copy: the trainer's read-back of every parameter goes through it.
+    "float_into_data": "exact",
 }
 
 # Canonical mode (crate::ops::canonical, crate::ops::composite): routed to a canonical kernel

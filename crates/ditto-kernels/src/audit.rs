@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::inner::BackendKind;
+use crate::inner::{BackendKind, Inner};
 
 /// Class: not applicable (a classification). What an op promises on one backend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -130,6 +130,15 @@ pub fn op_class(op: &str, kind: BackendKind) -> (OpClass, &'static str) {
         }
         "float_sum" | "float_mean" => {
             return (OpClass::RunToRun, "ditto: fixed tree of 256-wide sum_dim");
+        }
+        "conv2d" | "conv2d_x_backward" | "conv2d_weight_backward" | "conv2d_bias_backward"
+            if kind == BackendKind::NdArray
+                && <burn::backend::NdArray as Inner>::CANONICAL_CONV_IN_RUN_TO_RUN =>
+        {
+            return (
+                OpClass::RunToRun,
+                "ditto's canonical kernel, faster than burn-ndarray's: portable bits",
+            );
         }
         _ => {}
     }

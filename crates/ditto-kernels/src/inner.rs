@@ -37,6 +37,61 @@ pub trait Inner: Backend {
         let _ = tensor;
         None
     }
+
+    /// Class: exact (the tensor's own values). Like [`Inner::host_f32`], but without a copy
+    /// where the backend's buffer is already row-major host memory: canonical kernels read it
+    /// in place. Defaults to `host_f32`.
+    fn host_f32_shared(tensor: &Self::FloatTensorPrimitive) -> Option<HostF32> {
+        Self::host_f32(tensor).map(HostF32::from)
+    }
+
+    /// Class: not applicable (a choice of kernel). Whether run-to-run mode runs ditto's
+    /// canonical `conv2d` and its three backward ops instead of the backend's, where ditto's
+    /// are the faster. A canonical kernel is portable, so this only makes run-to-run results
+    /// depend on less; it changes their bits, like any change of kernel. `false` unless the
+    /// backend says otherwise; burn-ndarray says `true` (its convolutions take about 3x
+    /// ditto's on the fashion-cnn step, `benches/README.md`).
+    const CANONICAL_CONV_IN_RUN_TO_RUN: bool = false;
+}
+
+/// Class: exact (the tensor's own values). An f32 tensor's values in row-major order, read
+/// for a canonical kernel: a copy, or the backend's own host buffer held by reference count
+/// (`Inner::host_f32_shared`). Dereferences to the values.
+pub struct HostF32(Held);
+
+enum Held {
+    Copied(Vec<f32>),
+    /// A standard-layout (row-major, contiguous) array: checked when it was taken.
+    Shared(ndarray::ArcArray<f32, ndarray::IxDyn>),
+}
+
+impl HostF32 {
+    /// Class: exact. The values as an owned vector (one `memcpy` when they were shared).
+    pub fn into_vec(self) -> Vec<f32> {
+        match self.0 {
+            Held::Copied(v) => v,
+            Held::Shared(_) => self.to_vec(),
+        }
+    }
+}
+
+impl From<Vec<f32>> for HostF32 {
+    fn from(values: Vec<f32>) -> Self {
+        Self(Held::Copied(values))
+    }
+}
+
+impl std::ops::Deref for HostF32 {
+    type Target = [f32];
+
+    fn deref(&self) -> &[f32] {
+        match &self.0 {
+            Held::Copied(v) => v,
+            Held::Shared(a) => a
+                .as_slice()
+                .expect("HostF32 holds only standard-layout arrays"),
+        }
+    }
 }
 
 impl<E, I, Q> Inner for burn::backend::NdArray<E, I, Q>
@@ -46,6 +101,19 @@ where
     burn::backend::ndarray::NdArrayTensor: From<burn::backend::ndarray::SharedArray<I>>,
 {
     const KIND: BackendKind = BackendKind::NdArray;
+    const CANONICAL_CONV_IN_RUN_TO_RUN: bool = true;
+
+    fn host_f32_shared(tensor: &Self::FloatTensorPrimitive) -> Option<HostF32> {
+        let any: &dyn std::any::Any = tensor;
+        let Some(burn::backend::ndarray::NdArrayTensor::F32(storage)) = any.downcast_ref() else {
+            return None;
+        };
+        if !storage.view().is_standard_layout() {
+            return Self::host_f32(tensor).map(HostF32::from);
+        }
+        // An `Arc` clone of the array (a copy only for memory borrowed from a file).
+        Some(HostF32(Held::Shared(storage.clone().into_shared())))
+    }
 
     fn host_f32(tensor: &Self::FloatTensorPrimitive) -> Option<Vec<f32>> {
         // The impl's `Self: Backend` bound keeps the primitive type opaque here; it is

@@ -27,7 +27,7 @@ mod trace;
 pub use audit::{CanonicalClass, OpClass, all_ops, canonical_class, op_class, record_ops};
 pub use backend::Ditto;
 pub use config::{DittoConfig, KernelMode, Strict};
-pub use inner::{BackendKind, Inner};
+pub use inner::{BackendKind, HostF32, Inner};
 pub use rng_state::RngState;
 pub use trace::{
     Divergence, Misalignment, OpRecord, TensorRecord, TraceDiff, compare as compare_traces,

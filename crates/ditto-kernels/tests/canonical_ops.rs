@@ -4,6 +4,7 @@
 use ditto_kernels::canonical::conv::{self, Conv2dOptions};
 use ditto_kernels::canonical::reduce::{self, Axis};
 use ditto_kernels::canonical::{ErrorKind, math, scatter, softmax};
+use ditto_kernels::canonical::{conv_backward, pool};
 use ditto_rng::Seed;
 
 fn normal(label: &str, n: usize) -> Vec<f32> {
@@ -236,6 +237,69 @@ fn ops_thread_counts_agree_and_value_stability() {
     for t in [2, 4, 8] {
         assert_eq!(run(t), one, "{t} threads");
     }
+    // The backward ops and max pooling split images / planes over threads above a size: the
+    // bits must not move with the split (each checked against direct chains at small sizes
+    // in `conv2d_backward_matches_direct_chains` and the composites tests).
+    let gy = normal("ops-threads-gy", 64 * 8 * 14 * 14);
+    let backward = |threads: usize| {
+        pool(threads).install(|| {
+            let padded = Conv2dOptions {
+                padding: [1, 1],
+                ..Conv2dOptions::default()
+            };
+            let gy = &gy[..];
+            let (mut gw, mut gb) = (vec![0.0f32; w.len()], vec![0.0f32; 8]);
+            conv_backward::conv2d_weight_grad(
+                &x,
+                [64, 3, 16, 16],
+                gy,
+                [8, 3, 3, 3],
+                &Conv2dOptions::default(),
+                &mut gw,
+                Some(&mut gb),
+            )
+            .unwrap();
+            let mut gx = vec![0.0f32; x.len()];
+            conv_backward::conv2d_input_grad(
+                gy,
+                &w,
+                [8, 3, 3, 3],
+                [64, 3, 16, 16],
+                &Conv2dOptions::default(),
+                &mut gx,
+            )
+            .unwrap();
+            let mut gx_padded = vec![0.0f32; 64 * 3 * 14 * 14];
+            conv_backward::conv2d_input_grad(
+                gy,
+                &w,
+                [8, 3, 3, 3],
+                [64, 3, 14, 14],
+                &padded,
+                &mut gx_padded,
+            )
+            .unwrap();
+            let (mut m, mut idx) = (vec![0.0f32; 64 * 3 * 8 * 8], vec![0i64; 64 * 3 * 8 * 8]);
+            let two = Conv2dOptions {
+                stride: [2, 2],
+                ..Conv2dOptions::default()
+            };
+            pool::max_pool2d_with_indices(&x, [64, 3, 16, 16], [2, 2], &two, &mut m, &mut idx)
+                .unwrap();
+            (
+                bits(&gw),
+                bits(&gb),
+                bits(&gx),
+                bits(&gx_padded),
+                bits(&m),
+                idx,
+            )
+        })
+    };
+    let serial = backward(1);
+    for t in [2, 3, 8] {
+        assert!(backward(t) == serial, "backward ops at {t} threads");
+    }
     // Golden bits: a change is reproducibility-breaking.
     assert_eq!(
         [one.0, one.2],
@@ -248,7 +312,6 @@ const GOLDEN: [u32; 2] = [0x42ef_d182, 0x402d_35d3]; // 119.909195, 2.7064102
 
 #[test]
 fn conv2d_backward_matches_direct_chains() {
-    use ditto_kernels::canonical::conv_backward;
     let (n, c_in, h, w, c_out, kh, kw, g) = (2, 4, 7, 6, 6, 3, 2, 2);
     let (cig, cog) = (c_in / g, c_out / g);
     let opts = Conv2dOptions {

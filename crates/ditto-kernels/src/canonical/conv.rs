@@ -7,10 +7,16 @@
 //! chain); then the bias, if any, is added with one IEEE `+`. im2col lays exactly this chain
 //! out as the `k` axis of [`matmul`], whose per-output order is fixed.
 
+use rayon::prelude::*;
+
 use super::error::{Error, ErrorKind, check_len, numel};
+use super::im2col::im2col_into;
 use super::matmul::{self, Strides};
 use super::reduce;
 use super::simd::Isa;
+
+/// Below this many multiply-adds a convolution runs on the calling thread.
+pub(crate) const PARALLEL_WORK: usize = 1 << 16;
 
 /// Class: portable (canonical). Options of [`conv2d`] and the pooling ops (height first).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -100,8 +106,9 @@ pub fn conv2d(
     if p == 0 || cog == 0 {
         return Ok(());
     }
-    let mut cols = vec![0.0f32; k * p];
-    for b in 0..n {
+    // Images are independent: one per task, each with its own im2col buffer. Every output's
+    // chain is computed whole by one thread, so the bits do not depend on the split.
+    let image = |cols: &mut Vec<f32>, (b, out_b): (usize, &mut [f32])| -> Result<(), Error> {
         for gi in 0..g {
             im2col_into(
                 x,
@@ -112,23 +119,34 @@ pub fn conv2d(
                 &[kh, kw],
                 &[oh, ow],
                 opts,
-                &mut cols,
+                cols,
             );
             let w_g = &weight[gi * cog * k..(gi + 1) * cog * k];
-            let o = &mut out[(b * c_out + gi * cog) * p..(b * c_out + (gi + 1) * cog) * p];
             matmul::matmul_strided(
                 Isa::active(),
                 w_g,
                 Strides::row_major(cog, k),
-                &cols,
+                cols,
                 Strides::row_major(k, p),
-                o,
+                &mut out_b[gi * cog * p..(gi + 1) * cog * p],
                 1,
                 cog,
                 k,
                 p,
             )?;
         }
+        Ok(())
+    };
+    let cols = || vec![0.0f32; k * p];
+    if n > 1 && n * c_out * k * p >= PARALLEL_WORK {
+        out.par_chunks_mut(c_out * p)
+            .enumerate()
+            .try_for_each_init(cols, image)?;
+    } else {
+        let mut buf = cols();
+        out.chunks_mut(c_out * p)
+            .enumerate()
+            .try_for_each(|t| image(&mut buf, t))?;
     }
     if let Some(bias) = bias {
         for (plane, &bv) in out.chunks_mut(p).zip(bias.iter().cycle()) {
@@ -174,42 +192,6 @@ pub fn avg_pool2d(
             window.len() as f32
         }
     })
-}
-
-/// Fills the `cig * kh * kw` x `oh * ow` im2col matrix of batch `b`, channels `c0..c0+cig`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn im2col_into(
-    x: &[f32],
-    [_, c_in, h, w]: [usize; 4],
-    b: usize,
-    c0: usize,
-    cig: usize,
-    &[kh, kw]: &[usize; 2],
-    &[oh, ow]: &[usize; 2],
-    opts: &Conv2dOptions,
-    cols: &mut [f32],
-) {
-    let p = oh * ow;
-    for ci in 0..cig {
-        let plane = &x[((b * c_in) + c0 + ci) * h * w..((b * c_in) + c0 + ci + 1) * h * w];
-        for i in 0..kh {
-            for j in 0..kw {
-                let row = &mut cols[((ci * kh + i) * kw + j) * p..((ci * kh + i) * kw + j + 1) * p];
-                for y in 0..oh {
-                    let iy =
-                        (y * opts.stride[0] + i * opts.dilation[0]).checked_sub(opts.padding[0]);
-                    for xo in 0..ow {
-                        let ix = (xo * opts.stride[1] + j * opts.dilation[1])
-                            .checked_sub(opts.padding[1]);
-                        row[y * ow + xo] = match (iy, ix) {
-                            (Some(iy), Some(ix)) if iy < h && ix < w => plane[iy * w + ix],
-                            _ => 0.0,
-                        };
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// Shared loop of the pooling ops: `f(in-bounds window elements in row-major order)`.

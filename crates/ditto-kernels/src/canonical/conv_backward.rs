@@ -9,8 +9,11 @@
 //!   `gx[n][c][iy][ix]` starts at `+0.0` and adds (IEEE `+`) the `d_col` entries that map to it
 //!   in ascending `(kh, kw)` order (col2im; padding positions are dropped).
 
-use super::conv::{Conv2dOptions, output_size};
+use rayon::prelude::*;
+
+use super::conv::{Conv2dOptions, PARALLEL_WORK, output_size};
 use super::error::{Error, check_len, numel};
+use super::im2col::{axis, im2col_row, valid};
 use super::matmul::{self, Strides};
 use super::reduce;
 use super::simd::Isa;
@@ -57,44 +60,59 @@ pub fn conv2d_weight_grad(
     if k == 0 || cog == 0 {
         return Ok(());
     }
+    if np == 0 {
+        grad_w.fill(0.0);
+        return Ok(());
+    }
+    let [_, c_in, h, w] = x_shape;
+    let [kh, kw] = geo.kernel;
+    let parallel = n * c_out * k * p >= PARALLEL_WORK;
     let mut cols = vec![0.0f32; k * np];
     let mut gyg = vec![0.0f32; cog * np];
-    let mut cols_n = vec![0.0f32; k * p];
+    let mut gwt = vec![0.0f32; k * cog];
     for gi in 0..opts.groups {
-        for b in 0..n {
-            super::conv::im2col_into(
-                x,
-                x_shape,
-                b,
-                gi * cig,
-                cig,
-                &geo.kernel,
-                &geo.out,
-                opts,
-                &mut cols_n,
-            );
-            for r in 0..k {
-                cols[r * np + b * p..r * np + (b + 1) * p]
-                    .copy_from_slice(&cols_n[r * p..(r + 1) * p]);
+        // cols (k x np): row r = (ci, kh, kw), its columns (b, oh, ow) ascending.
+        let fill = |(r, row): (usize, &mut [f32])| {
+            let (ci, i, j) = (r / (kh * kw), r / kw % kh, r % kw);
+            for (b, dst) in row.chunks_mut(p).enumerate() {
+                let plane = &x[(b * c_in + gi * cig + ci) * h * w..][..h * w];
+                im2col_row(plane, [h, w], [i, j], geo.out, opts, dst);
             }
-            for c in 0..cog {
-                let src = &gy[(b * c_out + gi * cog + c) * p..(b * c_out + gi * cog + c + 1) * p];
-                gyg[c * np + b * p..c * np + (b + 1) * p].copy_from_slice(src);
+        };
+        // gyg (cog x np): the group's output gradient, channel by channel.
+        let gather = |(c, row): (usize, &mut [f32])| {
+            for (b, dst) in row.chunks_mut(p).enumerate() {
+                dst.copy_from_slice(&gy[(b * c_out + gi * cog + c) * p..][..p]);
             }
+        };
+        if parallel {
+            cols.par_chunks_mut(np).enumerate().for_each(fill);
+            gyg.par_chunks_mut(np).enumerate().for_each(gather);
+        } else {
+            cols.chunks_mut(np).enumerate().for_each(fill);
+            gyg.chunks_mut(np).enumerate().for_each(gather);
         }
-        // grad_w_g (cog x k) = gyg (cog x np) . cols^T (np x k): the chain runs over (n, p).
+        // grad_w_g^T (k x cog) = cols (k x np) . gyg^T (np x cog): each output's chain runs over
+        // (n, p) ascending, as the spec says (fma(a, b, c) = fma(b, a, c) exactly). With the
+        // k rows as the product's rows, threads split them (a group has few c_out).
         matmul::matmul_strided(
             Isa::active(),
-            &gyg,
-            Strides::row_major(cog, np),
             &cols,
-            Strides::transposed(k, np),
-            &mut grad_w[gi * cog * k..(gi + 1) * cog * k],
+            Strides::row_major(k, np),
+            &gyg,
+            Strides::transposed(cog, np),
+            &mut gwt,
             1,
-            cog,
-            np,
             k,
+            np,
+            cog,
         )?;
+        let gw = &mut grad_w[gi * cog * k..(gi + 1) * cog * k];
+        for (r, row) in gwt.chunks(cog).enumerate() {
+            for (c, &v) in row.iter().enumerate() {
+                gw[c * k + r] = v;
+            }
+        }
     }
     Ok(())
 }
@@ -124,14 +142,14 @@ pub fn conv2d_input_grad(
         cig,
         ..
     } = geo;
-    if k == 0 || p == 0 {
+    if k == 0 || p == 0 || grad_x.is_empty() {
         return Ok(());
     }
     let [_, c_in, h, w] = x_shape;
     let [kh, kw] = geo.kernel;
     let [oh, ow] = geo.out;
-    let mut dcol = vec![0.0f32; k * p];
-    for b in 0..n {
+    // Images are independent: one per task, each with its own d_col buffer.
+    let image = |dcol: &mut Vec<f32>, (b, gx): (usize, &mut [f32])| -> Result<(), Error> {
         for gi in 0..opts.groups {
             // d_col (k x p) = w_g^T (k x cog) . gy_g (cog x p): the chain runs over co.
             matmul::matmul_strided(
@@ -140,45 +158,60 @@ pub fn conv2d_input_grad(
                 Strides::transposed(cog, k),
                 &gy[(b * c_out + gi * cog) * p..(b * c_out + (gi + 1) * cog) * p],
                 Strides::row_major(cog, p),
-                &mut dcol,
+                dcol,
                 1,
                 k,
                 cog,
                 p,
             )?;
             for ci in 0..cig {
-                let c = gi * cig + ci;
-                let plane = &mut grad_x[(b * c_in + c) * h * w..(b * c_in + c + 1) * h * w];
+                let plane = &mut gx[(gi * cig + ci) * h * w..][..h * w];
                 for i in 0..kh {
                     for j in 0..kw {
-                        let row =
-                            &dcol[((ci * kh + i) * kw + j) * p..((ci * kh + i) * kw + j + 1) * p];
-                        for y in 0..oh {
-                            let Some(iy) = (y * opts.stride[0] + i * opts.dilation[0])
-                                .checked_sub(opts.padding[0])
-                            else {
-                                continue;
-                            };
-                            if iy >= h {
-                                continue;
-                            }
-                            for xo in 0..ow {
-                                let Some(ix) = (xo * opts.stride[1] + j * opts.dilation[1])
-                                    .checked_sub(opts.padding[1])
-                                else {
-                                    continue;
-                                };
-                                if ix < w {
-                                    plane[iy * w + ix] += row[y * ow + xo];
-                                }
-                            }
-                        }
+                        let row = &dcol[((ci * kh + i) * kw + j) * p..][..p];
+                        col2im_row(row, [h, w], [i, j], [oh, ow], opts, plane);
                     }
                 }
             }
         }
+        Ok(())
+    };
+    let dcol = || vec![0.0f32; k * p];
+    if n > 1 && n * c_out * k * p >= PARALLEL_WORK {
+        grad_x
+            .par_chunks_mut(c_in * h * w)
+            .enumerate()
+            .try_for_each_init(dcol, image)
+    } else {
+        let mut buf = dcol();
+        grad_x
+            .chunks_mut(c_in * h * w)
+            .enumerate()
+            .try_for_each(|t| image(&mut buf, t))
     }
-    Ok(())
+}
+
+/// Adds row `(i, j)` of one image's d_col matrix into its input-gradient plane: position
+/// `(y, xo)` goes to `[y*sh + i*dh - ph][xo*sw + j*dw - pw]` (one IEEE `+`), padding dropped.
+fn col2im_row(
+    row: &[f32],
+    [h, w]: [usize; 2],
+    [i, j]: [usize; 2],
+    [oh, ow]: [usize; 2],
+    opts: &Conv2dOptions,
+    plane: &mut [f32],
+) {
+    let (ylo, yhi) = valid(oh, h, i, axis(opts, 0));
+    let (xlo, xhi) = valid(ow, w, j, axis(opts, 1));
+    let [sy, sx] = opts.stride;
+    let (oy, ox) = (i * opts.dilation[0], j * opts.dilation[1]);
+    for y in ylo..yhi {
+        let dst = &mut plane[(y * sy + oy - opts.padding[0]) * w..][..w];
+        let src = &row[y * ow..(y + 1) * ow];
+        for xo in xlo..xhi {
+            dst[xo * sx + ox - opts.padding[1]] += src[xo];
+        }
+    }
 }
 
 /// Shapes shared by the backward ops.

@@ -27,6 +27,7 @@ pub mod conv_backward;
 pub mod elementwise;
 mod error;
 pub mod fma;
+mod im2col;
 pub mod math;
 pub mod matmul;
 pub mod pool;

@@ -1,6 +1,8 @@
 //! Max pooling with indices (and its gradient) and adaptive average pooling (and its
 //! gradient). Average pooling and the index-free max pooling are in [`super::conv`].
 
+use rayon::prelude::*;
+
 use super::conv::{Conv2dOptions, output_size};
 use super::error::{Error, check_len, numel};
 
@@ -37,8 +39,36 @@ pub fn max_pool2d_with_indices(
     let len = numel(op, &[n, c, oh, ow])?;
     check_len(op, "out", out.len(), len)?;
     check_len(op, "indices", indices.len(), len)?;
-    for p in 0..n * c {
+    if len == 0 {
+        return Ok(());
+    }
+    // Planes are independent; each output is one window's scan, whichever thread runs it.
+    let per = oh * ow;
+    let plane = |(p, (out, indices)): (usize, (&mut [f32], &mut [i64]))| {
         let plane = &x[p * h * w..(p + 1) * h * w];
+        if opts.padding == [0, 0] {
+            // Every tap is in bounds (`output_size` checked the last window fits): the same
+            // scan without the bounds tests.
+            let ([sy, sx], [dy, dx]) = (opts.stride, opts.dilation);
+            for y in 0..oh {
+                for xo in 0..ow {
+                    let mut at = y * sy * w + xo * sx;
+                    let mut best = plane[at];
+                    for i in 0..kernel[0] {
+                        let row = (y * sy + i * dy) * w + xo * sx;
+                        for j in 0..kernel[1] {
+                            let v = plane[row + j * dx];
+                            if greater(v, best) {
+                                (best, at) = (v, row + j * dx);
+                            }
+                        }
+                    }
+                    out[y * ow + xo] = if best.is_nan() { f32::NAN } else { best };
+                    indices[y * ow + xo] = at as i64;
+                }
+            }
+            return;
+        }
         for y in 0..oh {
             for xo in 0..ow {
                 let (mut best, mut at) = (f32::NEG_INFINITY, None::<usize>);
@@ -67,11 +97,22 @@ pub fn max_pool2d_with_indices(
                         }
                     }
                 }
-                let o = (p * oh + y) * ow + xo;
+                let o = y * ow + xo;
                 out[o] = if best.is_nan() { f32::NAN } else { best };
                 indices[o] = at.unwrap_or(0) as i64;
             }
         }
+    };
+    if len * kernel[0] * kernel[1] >= 1 << 16 {
+        out.par_chunks_mut(per)
+            .zip(indices.par_chunks_mut(per))
+            .enumerate()
+            .for_each(plane);
+    } else {
+        out.chunks_mut(per)
+            .zip(indices.chunks_mut(per))
+            .enumerate()
+            .for_each(plane);
     }
     Ok(())
 }
@@ -200,6 +241,19 @@ mod value_stability {
         assert_eq!(out[2].to_bits(), 0x7fc0_0000);
         assert_eq!(out[3], 5.0);
         assert_eq!(idx, [1, 1, 6, 7]);
+        // The same plane padded by 1, 2x2 windows, stride 2: padding never wins.
+        let padded = Conv2dOptions {
+            stride: [2, 2],
+            padding: [1, 1],
+            ..Default::default()
+        };
+        let (mut po, mut pi) = ([0f32; 4], [0i64; 4]);
+        max_pool2d_with_indices(&x, [1, 1, 3, 3], [2, 2], &padded, &mut po, &mut pi).unwrap();
+        assert_eq!(
+            (po[0], po[1], po[2].to_bits(), po[3]),
+            (1.0, 3.0, 0x7fc0_0000, 5.0)
+        );
+        assert_eq!(pi, [0, 1, 6, 7]);
         let mut gx = [9f32; 9];
         max_pool2d_backward(&[1.0, 0.5, 0.25, 0.125], &idx, [1, 1, 3, 3], &mut gx).unwrap();
         assert_eq!(gx, [0.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.25, 0.125, 0.0]);

@@ -31,6 +31,26 @@ impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
         })
     }
 
+    fn float_into_data(
+        tensor: FloatTensor<Self>,
+    ) -> impl Future<Output = Result<TensorData, ExecutionError>> + Send {
+        crate::audit::record("float_into_data");
+        let token = crate::trace::begin::<B>("float_into_data", false, |v| {
+            v.push(crate::trace::float::<B>(&tensor))
+        });
+        // On NdArray one memcpy (`Inner::host_f32`), where burn-ndarray copies an array that
+        // autodiff or a module also holds element by element: the trainer reads every
+        // parameter back after each traced step.
+        let direct = B::host_f32(&tensor).map(|v| TensorData::new(v, tensor.shape().to_vec()));
+        crate::trace::end(token, |_| {});
+        async move {
+            match direct {
+                Some(data) => Ok(data),
+                None => B::float_into_data(tensor).await,
+            }
+        }
+    }
+
     fn float_sum(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
         traced!("float_sum", [tensor F] F, if active::<B>(&tensor) {
             canonical::sum::<B>(tensor)

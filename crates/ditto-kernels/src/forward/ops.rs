@@ -10,7 +10,6 @@ macro_rules! forward_float_tensor_ops {
             fn float_zeros(shape: Shape, device: &Device<Self>, dtype: FloatDType) -> FloatTensor<Self> => plain [] F;
             fn float_ones(shape: Shape, device: &Device<Self>, dtype: FloatDType) -> FloatTensor<Self> => plain [] F;
             fn float_full(shape: Shape, fill_value: Scalar, device: &Device<Self>, dtype: FloatDType) -> FloatTensor<Self> => plain [] F;
-            fn float_into_data(tensor: FloatTensor<Self>) -> impl Future<Output = Result<TensorData, ExecutionError>> + Send => plain [tensor F] N;
             fn float_device(tensor: &FloatTensor<Self>) -> Device<Self> => plain [] N;
             fn float_to_device(tensor: FloatTensor<Self>, device: &Device<Self>) -> FloatTensor<Self> => plain [tensor F] F;
             fn float_into_int(tensor: FloatTensor<Self>, out_dtype: IntDType) -> IntTensor<Self> => plain [tensor F] I cpu tensor F;

@@ -13,7 +13,7 @@ use crate::inner::Inner;
 pub(crate) fn map_each<B: Inner>(t: F<B>, f: fn(f32) -> f32) -> F<B> {
     let device = B::float_device(&t);
     let (x, shape) = host::<B>(t);
-    let out = x.into_iter().map(f).collect();
+    let out = x.iter().map(|&v| f(v)).collect();
     upload::<B>(out, shape, &device)
 }
 
@@ -46,7 +46,7 @@ pub(crate) fn with_scalar<B: Inner>(t: F<B>, s: Scalar, f: fn(f32, f32) -> f32) 
     let device = B::float_device(&t);
     let s = s.elem::<f32>();
     let (x, shape) = host::<B>(t);
-    let out = x.into_iter().map(|v| f(v, s)).collect();
+    let out = x.iter().map(|&v| f(v, s)).collect();
     upload::<B>(out, shape, &device)
 }
 
@@ -87,7 +87,7 @@ pub(crate) fn powi<B: Inner>(lhs: F<B>, rhs: I<B>) -> F<B> {
 pub(crate) fn powi_scalar<B: Inner>(t: F<B>, n: i64) -> F<B> {
     let device = B::float_device(&t);
     let (x, shape) = host::<B>(t);
-    let out = x.into_iter().map(|v| ew::powi(v, n)).collect();
+    let out = x.iter().map(|&v| ew::powi(v, n)).collect();
     upload::<B>(out, shape, &device)
 }
 
@@ -199,7 +199,8 @@ fn usize_indices(v: Vec<i64>, op: &str) -> Vec<usize> {
 /// `tensor` with the rows of `value` added at `indices` along `dim`, in ascending row order.
 pub(crate) fn select_add<B: Inner>(tensor: F<B>, dim: usize, indices: I<B>, value: F<B>) -> F<B> {
     let device = B::float_device(&tensor);
-    let (mut dst, shape) = host::<B>(tensor);
+    let (dst, shape) = host::<B>(tensor);
+    let mut dst = dst.into_vec();
     let (idx, _) = host_int::<B>(indices);
     let (src, _) = host::<B>(value);
     let axis = axis_of(&shape, dim);
@@ -226,7 +227,8 @@ pub(crate) fn scatter_add_ok<B: Inner>(dim: usize, tensor: &F<B>, value: &F<B>) 
 /// `tensor[.., indices[r], ..] += value[.., r, ..]` along `dim`, `r` ascending.
 pub(crate) fn scatter_add<B: Inner>(dim: usize, tensor: F<B>, indices: I<B>, value: F<B>) -> F<B> {
     let device = B::float_device(&tensor);
-    let (mut dst, shape) = host::<B>(tensor);
+    let (dst, shape) = host::<B>(tensor);
+    let mut dst = dst.into_vec();
     let (idx, _) = host_int::<B>(indices);
     let (src, vshape) = host::<B>(value);
     ok(canonical::scatter::scatter_add(

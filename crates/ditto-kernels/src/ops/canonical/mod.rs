@@ -13,7 +13,7 @@ use burn_std::IntDType;
 use crate::canonical;
 use crate::config::KernelMode;
 use crate::context;
-use crate::inner::Inner;
+use crate::inner::{HostF32, Inner};
 
 mod conv;
 mod elementwise;
@@ -32,10 +32,17 @@ pub(crate) fn active<B: Inner>(t: &F<B>) -> bool {
     context::with::<B, _>(&device, |c| c.config.kernels == KernelMode::Canonical)
 }
 
-/// A tensor's values (row-major, f32) and shape.
-fn host<B: Inner>(t: F<B>) -> (Vec<f32>, Vec<usize>) {
+/// Whether `conv2d` and its backward ops on the device of `t` run ditto's canonical kernels:
+/// in canonical mode, and in run-to-run mode where the backend's are the slower
+/// (`Inner::CANONICAL_CONV_IN_RUN_TO_RUN`).
+pub(crate) fn conv_active<B: Inner>(t: &F<B>) -> bool {
+    B::CANONICAL_CONV_IN_RUN_TO_RUN || active::<B>(t)
+}
+
+/// A tensor's values (row-major, f32; NdArray's own buffer where it is contiguous) and shape.
+fn host<B: Inner>(t: F<B>) -> (HostF32, Vec<usize>) {
     let shape = t.shape().to_vec();
-    if let Some(values) = B::host_f32(&t) {
+    if let Some(values) = B::host_f32_shared(&t) {
         return (values, shape);
     }
     let data: TensorData = burn::tensor::try_read_sync(B::float_into_data(t))
@@ -45,7 +52,7 @@ fn host<B: Inner>(t: F<B>) -> (Vec<f32>, Vec<usize>) {
         .convert::<f32>()
         .into_vec::<f32>()
         .expect("ditto canonical mode: a converted tensor holds f32 values");
-    (values, shape)
+    (values.into(), shape)
 }
 
 /// An int tensor's values as `i64`, and its shape.
