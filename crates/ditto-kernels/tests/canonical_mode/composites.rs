@@ -246,12 +246,13 @@ fn routed_elementwise_and_order_free_ops_equal_the_kernels_bits() {
     // A NaN result is the canonical quiet NaN.
     let nan = values(Tensor::<D, 1>::from_data([-1.0f32, 0.0], &dev).sqrt());
     assert_eq!(nan[0].to_bits(), 0x7fc0_0000);
-    // relu(-0.0) = +0.0 in canonical mode.
+    // relu(-0.0) = +0.0 in canonical mode; a NaN passes with its payload (relu is exact).
+    let payload = f32::from_bits(0x7fc0_1234);
     let r = values(activation::relu(Tensor::<D, 1>::from_data(
-        [-0.0f32, 2.0],
+        [-0.0f32, 2.0, payload, -3.0],
         &dev,
     )));
-    assert_eq!(bits(&r), vec![0, 2f32.to_bits()]);
+    assert_eq!(bits(&r), vec![0, 2f32.to_bits(), 0x7fc0_1234, 0]);
 }
 
 /// Max pooling (forward with indices, and its gradient through autodiff) is routed to the

@@ -55,6 +55,31 @@ fn host<B: Inner>(t: F<B>) -> (HostF32, Vec<usize>) {
     (values.into(), shape)
 }
 
+/// `f` on every element, on the host, where the backend's buffer is host memory (NdArray;
+/// `None` elsewhere, and the caller composes on the device). The result keeps every bit `f`
+/// gives, NaN payloads included: for exact ops that must equal their on-device composition.
+pub(crate) fn host_map<B: Inner>(x: &F<B>, f: impl Fn(f32) -> f32) -> Option<F<B>> {
+    let v = B::host_f32_shared(x)?;
+    let out = v.iter().map(|&a| f(a)).collect();
+    Some(B::float_from_data(
+        TensorData::new(out, x.shape().to_vec()),
+        &B::float_device(x),
+    ))
+}
+
+/// [`host_map`] over two tensors of one shape.
+pub(crate) fn host_zip<B: Inner>(a: &F<B>, b: &F<B>, f: impl Fn(f32, f32) -> f32) -> Option<F<B>> {
+    if a.shape() != b.shape() {
+        return None;
+    }
+    let (va, vb) = (B::host_f32_shared(a)?, B::host_f32_shared(b)?);
+    let out = va.iter().zip(vb.iter()).map(|(&x, &y)| f(x, y)).collect();
+    Some(B::float_from_data(
+        TensorData::new(out, a.shape().to_vec()),
+        &B::float_device(a),
+    ))
+}
+
 /// An int tensor's values as `i64`, and its shape.
 fn host_int<B: Inner>(t: I<B>) -> (Vec<i64>, Vec<usize>) {
     let shape = t.shape().to_vec();

@@ -9,6 +9,7 @@ use burn_backend::{Scalar, TensorMetadata, get_device_settings};
 use super::{F, softmax};
 use crate::backend::Ditto;
 use crate::inner::Inner;
+use crate::ops::canonical::{host_map, host_zip};
 
 type D<B> = Ditto<B>;
 
@@ -16,14 +17,20 @@ fn bool_dtype<B: Inner>(t: &F<B>) -> burn_std::BoolDType {
     get_device_settings::<D<B>>(&D::<B>::float_device(t)).bool_dtype
 }
 
-/// `x <= 0 ? +0.0 : x` (NaN stays NaN).
+/// `x <= 0 ? +0.0 : x` (NaN stays NaN). In host memory (NdArray) one pass on the host.
 pub(crate) fn relu<B: Inner>(x: F<B>) -> F<B> {
+    if let Some(y) = host_map::<B>(&x, |v| if v <= 0.0 { 0.0 } else { v }) {
+        return y;
+    }
     let mask = D::<B>::float_lower_equal_elem(x.clone(), 0f32.into(), bool_dtype::<B>(&x));
     D::<B>::float_mask_fill(x, mask, 0f32.into())
 }
 
-/// `output <= 0 ? +0.0 : grad`.
+/// `output <= 0 ? +0.0 : grad`. In host memory (NdArray) one pass on the host.
 pub(crate) fn relu_backward<B: Inner>(output: F<B>, grad: F<B>) -> F<B> {
+    if let Some(g) = host_zip::<B>(&output, &grad, |o, g| if o <= 0.0 { 0.0 } else { g }) {
+        return g;
+    }
     let mask =
         D::<B>::float_lower_equal_elem(output.clone(), 0f32.into(), bool_dtype::<B>(&output));
     D::<B>::float_mask_fill(grad, mask, 0f32.into())
