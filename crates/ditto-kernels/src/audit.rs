@@ -131,9 +131,15 @@ pub fn op_class(op: &str, kind: BackendKind) -> (OpClass, &'static str) {
         "float_sum" | "float_mean" => {
             return (OpClass::RunToRun, "ditto: fixed tree of 256-wide sum_dim");
         }
-        "conv2d" | "conv2d_x_backward" | "conv2d_weight_backward" | "conv2d_bias_backward"
+        "conv2d"
+        | "conv2d_x_backward"
+        | "conv2d_weight_backward"
+        | "conv2d_bias_backward"
+        | "max_pool2d"
+        | "max_pool2d_with_indices"
+        | "max_pool2d_with_indices_backward"
             if kind == BackendKind::NdArray
-                && <burn::backend::NdArray as Inner>::CANONICAL_CONV_IN_RUN_TO_RUN =>
+                && <burn::backend::NdArray as Inner>::CANONICAL_IN_RUN_TO_RUN =>
         {
             return (
                 OpClass::RunToRun,

@@ -46,12 +46,13 @@ pub trait Inner: Backend {
     }
 
     /// Class: not applicable (a choice of kernel). Whether run-to-run mode runs ditto's
-    /// canonical `conv2d` and its three backward ops instead of the backend's, where ditto's
-    /// are the faster. A canonical kernel is portable, so this only makes run-to-run results
-    /// depend on less; it changes their bits, like any change of kernel. `false` unless the
-    /// backend says otherwise; burn-ndarray says `true` (its convolutions take about 3x
-    /// ditto's on the fashion-cnn step, `benches/README.md`).
-    const CANONICAL_CONV_IN_RUN_TO_RUN: bool = false;
+    /// canonical kernels for `conv2d`, `max_pool2d` (with indices) and `relu`, with their
+    /// backward ops, instead of the backend's, where ditto's are the faster. A canonical
+    /// kernel is portable, so this only makes run-to-run results depend on less; it changes
+    /// their bits, like any change of kernel. `false` unless the backend says otherwise;
+    /// burn-ndarray says `true` (its convolutions alone take about 4x ditto's whole
+    /// fashion-cnn step, `benches/README.md`).
+    const CANONICAL_IN_RUN_TO_RUN: bool = false;
 }
 
 /// Class: exact (the tensor's own values). An f32 tensor's values in row-major order, read
@@ -101,7 +102,7 @@ where
     burn::backend::ndarray::NdArrayTensor: From<burn::backend::ndarray::SharedArray<I>>,
 {
     const KIND: BackendKind = BackendKind::NdArray;
-    const CANONICAL_CONV_IN_RUN_TO_RUN: bool = true;
+    const CANONICAL_IN_RUN_TO_RUN: bool = true;
 
     fn host_f32_shared(tensor: &Self::FloatTensorPrimitive) -> Option<HostF32> {
         let any: &dyn std::any::Any = tensor;

@@ -1,6 +1,7 @@
 //! `ActivationOps` of `Ditto<B>`: in canonical mode every activation runs a canonical kernel
 //! (`sigmoid`, `gelu`) or Burn's default composition on `Ditto<B>` (`crate::ops::composite`);
-//! in run-to-run mode they are forwarded to `B`.
+//! in run-to-run mode they are forwarded to `B`, except `relu` and its backward op where ditto's
+//! host pass is the faster (`Inner::CANONICAL_IN_RUN_TO_RUN`).
 
 use burn_backend::Scalar;
 use burn_backend::ops::ActivationOps;
@@ -32,7 +33,7 @@ impl<B: Inner> ActivationOps<Self> for Ditto<B> {
     }
 
     fn relu(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        traced!("relu", [tensor F] F, if active::<B>(&tensor) {
+        traced!("relu", [tensor F] F, if canonical::fast_active::<B>(&tensor) {
             comp::relu::<B>(tensor)
         } else {
             B::relu(tensor)
@@ -40,7 +41,7 @@ impl<B: Inner> ActivationOps<Self> for Ditto<B> {
     }
 
     fn relu_backward(output: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
-        traced!("relu_backward", [output F, grad F] F, if active::<B>(&output) {
+        traced!("relu_backward", [output F, grad F] F, if canonical::fast_active::<B>(&output) {
             comp::relu_backward::<B>(output, grad)
         } else {
             B::relu_backward(output, grad)

@@ -1,7 +1,7 @@
 //! The convolutions of `Ditto<B>`'s `ModuleOps` (called from `module.rs`): canonical kernels
 //! or compositions in canonical mode, `B`'s otherwise, except `conv2d` and its backward ops,
 //! which run-to-run mode also takes from ditto where `B`'s are the slower
-//! (`Inner::CANONICAL_CONV_IN_RUN_TO_RUN`).
+//! (`Inner::CANONICAL_IN_RUN_TO_RUN`).
 
 use burn_backend::ops::{ConvOptions, ConvTransposeOptions};
 use burn_backend::tensor::FloatTensor;
@@ -74,7 +74,7 @@ pub(super) fn conv2d<B: Inner>(
     bias: Option<FloatTensor<Ditto<B>>>,
     options: ConvOptions<2>,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("conv2d", [x F, weight F, bias OF] F, if canonical::conv_active::<B>(&x) {
+    traced!("conv2d", [x F, weight F, bias OF] F, if canonical::fast_active::<B>(&x) {
         canonical::conv2d::<B>(x, weight, bias, &options)
     } else {
         B::conv2d(x, weight, bias, options)
@@ -87,7 +87,7 @@ pub(super) fn conv2d_x_backward<B: Inner>(
     output_grad: FloatTensor<Ditto<B>>,
     options: ConvOptions<2>,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("conv2d_x_backward", [x F, weight F, output_grad F] F, if canonical::conv_active::<B>(&x) {
+    traced!("conv2d_x_backward", [x F, weight F, output_grad F] F, if canonical::fast_active::<B>(&x) {
         canonical::conv2d_x_backward::<B>(x, weight, output_grad, &options)
     } else {
         B::conv2d_x_backward(x, weight, output_grad, options)
@@ -100,7 +100,7 @@ pub(super) fn conv2d_weight_backward<B: Inner>(
     output_grad: FloatTensor<Ditto<B>>,
     options: ConvOptions<2>,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("conv2d_weight_backward", [x F, weight F, output_grad F] F, if canonical::conv_active::<B>(&x) {
+    traced!("conv2d_weight_backward", [x F, weight F, output_grad F] F, if canonical::fast_active::<B>(&x) {
         canonical::conv2d_weight_backward::<B>(x, weight, output_grad, &options)
     } else {
         B::conv2d_weight_backward(x, weight, output_grad, options)
@@ -112,7 +112,7 @@ pub(super) fn conv2d_bias_backward<B: Inner>(
     bias: FloatTensor<Ditto<B>>,
     output_grad: FloatTensor<Ditto<B>>,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("conv2d_bias_backward", [x F, bias F, output_grad F] F, if canonical::conv_active::<B>(&x) {
+    traced!("conv2d_bias_backward", [x F, bias F, output_grad F] F, if canonical::fast_active::<B>(&x) {
         canonical::conv2d_bias_backward::<B>(bias, output_grad)
     } else {
         B::conv2d_bias_backward(x, bias, output_grad)

@@ -1,5 +1,7 @@
 //! The pooling ops of `Ditto<B>`'s `ModuleOps` (called from `module.rs`): canonical kernels or
-//! compositions in canonical mode (without `ceil_mode` for the 2-D ones), `B`'s otherwise.
+//! compositions in canonical mode (without `ceil_mode` for the 2-D ones), `B`'s otherwise,
+//! except 2-D max pooling, which run-to-run mode also takes from ditto where `B`'s is the
+//! slower (`Inner::CANONICAL_IN_RUN_TO_RUN`).
 
 use burn_backend::get_device_settings;
 use burn_backend::ops::{
@@ -208,7 +210,7 @@ pub(super) fn max_pool2d<B: Inner>(
     dilation: [usize; 2],
     ceil_mode: bool,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("max_pool2d", [x F] F, if !ceil_mode && active::<B>(&x) {
+    traced!("max_pool2d", [x F] F, if !ceil_mode && canonical::fast_active::<B>(&x) {
         let dtype = get_device_settings::<Ditto<B>>(&B::float_device(&x)).int_dtype;
         canonical::max_pool2d_with_indices::<B>(x, kernel_size, stride, padding, dilation, dtype).0
     } else {
@@ -227,7 +229,7 @@ pub(super) fn max_pool2d_with_indices<B: Inner>(
     dilation: [usize; 2],
     ceil_mode: bool,
 ) -> MaxPool2dWithIndices<Ditto<B>> {
-    traced!("max_pool2d_with_indices", [x F] MP, if !ceil_mode && active::<B>(&x) {
+    traced!("max_pool2d_with_indices", [x F] MP, if !ceil_mode && canonical::fast_active::<B>(&x) {
         let dtype = get_device_settings::<Ditto<B>>(&B::float_device(&x)).int_dtype;
         let (output, indices) = canonical::max_pool2d_with_indices::<B>(x, kernel_size, stride, padding, dilation, dtype);
         MaxPool2dWithIndices::new(output, indices)
@@ -250,7 +252,7 @@ pub(super) fn max_pool2d_with_indices_backward<B: Inner>(
     output_grad: FloatTensor<Ditto<B>>,
     indices: IntTensor<Ditto<B>>,
 ) -> MaxPool2dBackward<Ditto<B>> {
-    traced!("max_pool2d_with_indices_backward", [x F, output_grad F, indices I] MB, if !ceil_mode && active::<B>(&x) {
+    traced!("max_pool2d_with_indices_backward", [x F, output_grad F, indices I] MB, if !ceil_mode && canonical::fast_active::<B>(&x) {
         MaxPool2dBackward::new(canonical::max_pool2d_backward::<B>(&x, output_grad, indices))
     } else {
         if active::<B>(&x) {
