@@ -3,6 +3,7 @@
 //! One file per subcommand under `cmd/` (each with its `Args` and `exec`), as cargo's
 //! `commands/` does; the work itself is in `ditto-train`, so other programs can call it.
 
+mod alloc;
 mod cli;
 mod cmd;
 mod examples;
@@ -15,6 +16,7 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    alloc::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(a) => cmd::train::exec(a),
