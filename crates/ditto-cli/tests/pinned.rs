@@ -13,7 +13,7 @@ const DIGITS_CANONICAL: &str = "19719f9fd2e5b59ada5946aa2b87848b6b3336c09c1c12a7
 const TRANSFORMER_RUN_TO_RUN: &str =
     "f17a76b58632823d1e7a29ea022d3dd3dec86a8732c57dc0867a2e12131a45b1";
 /// `ditto train --example fashion-cnn --max-steps 30`: the first 30 steps of the fashion CNN.
-const FASHION_PREFIX_30: &str = "9bd8730931660bfcae40998b74e6b1e181f18e4f713bc62e35180581abc6477c";
+const FASHION_PREFIX_30: &str = "88c0d7324347a47ba8af9a31a58385abe66415fbbbbafddcb4f01f658e9a35bd";
 
 /// `ditto train --config examples/own-data/config.toml` (canonical, IDX files by path).
 const OWN_DATA_CANONICAL: &str = "f3f0ef44d0e5604976d3b01578da0c3fac6aff44fd00187a0f4bca9de60419e2";

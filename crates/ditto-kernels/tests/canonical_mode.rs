@@ -146,7 +146,41 @@ fn forward_ops_equal_the_kernels_bits() {
 
 #[test]
 fn conv2d_and_its_autodiff_backward_equal_the_kernels_bits() {
-    let dev = canonical_mode();
+    conv2d_equals_the_kernels(canonical_mode());
+}
+
+/// On NdArray run-to-run mode also takes ditto's conv2d, 2-D max pooling and relu, backward
+/// included (`Inner::CANONICAL_IN_RUN_TO_RUN`, REPRODUCIBILITY.md): the canonical bits.
+#[test]
+fn run_to_run_mode_on_ndarray_runs_ditto_conv_pool_and_relu() {
+    let dev = Default::default();
+    assert_eq!(D::config(&dev).kernels, KernelMode::RunToRun);
+    conv2d_equals_the_kernels(dev);
+    let x = normal("rp", 2 * 3 * 6 * 6);
+    let xs = [2, 3, 6, 6];
+    let tx = Tensor::<A, 4>::from_data(TensorData::new(x.clone(), xs), &dev).require_grad();
+    let y = burn::tensor::module::max_pool2d(tx.clone(), [2, 2], [2, 2], [0, 0], [1, 1], false);
+    let opts = Conv2dOptions {
+        stride: [2, 2],
+        ..Default::default()
+    };
+    let (mut want, mut idx) = (vec![0f32; 2 * 3 * 9], vec![0i64; 2 * 3 * 9]);
+    ditto_kernels::canonical::pool::max_pool2d_with_indices(
+        &x,
+        xs,
+        [2, 2],
+        &opts,
+        &mut want,
+        &mut idx,
+    )
+    .unwrap();
+    assert_eq!(bits(&values(y.clone())), bits(&want), "max_pool2d");
+    let r = activation::relu(Tensor::<D, 1>::from_data([-0.0f32, 1.5, -2.0], &dev));
+    // burn-ndarray's own relu keeps -0.0; ditto's gives +0.0.
+    assert_eq!(bits(&values(r)), vec![0, 1.5f32.to_bits(), 0]);
+}
+
+fn conv2d_equals_the_kernels(dev: <D as burn::tensor::backend::BackendTypes>::Device) {
     let (xs, ws) = ([2, 3, 9, 8], [4, 3, 3, 3]);
     let opts = Conv2dOptions {
         stride: [1, 1],
