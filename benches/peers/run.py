@@ -85,6 +85,12 @@ class Bench:
         self.env = dict(os.environ)
         for var in ("RAYON_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             self.env[var] = str(a.threads)
+        # The same glibc malloc settings for both sides: the ones the `ditto` binary sets
+        # for itself (crates/ditto-cli/src/alloc.rs), so that freed step buffers stay in the
+        # process instead of costing page faults every step. `--default-malloc` keeps glibc's.
+        if not a.default_malloc:
+            self.env.setdefault("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=33554432:"
+                                "glibc.malloc.trim_threshold=1073741824")
         self.cargo = a.cargo.split()
         self.loop_from = self.log_every = None
 
@@ -163,6 +169,8 @@ def main():
     p.add_argument("--steps", type=int, help="timed steps per run for every step model")
     p.add_argument("--warmup", type=int, help="untimed steps per run for every step model")
     p.add_argument("--cargo", default="cargo", help="the cargo command (default: cargo)")
+    p.add_argument("--default-malloc", action="store_true",
+                   help="keep glibc's default malloc thresholds on both sides")
     a = p.parse_args()
     models = [m for m in a.models.split(",") if m]
     bad = [m for m in models if m not in (*STEP_MODELS, "mlp-loop")]
