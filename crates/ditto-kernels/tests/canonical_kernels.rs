@@ -156,6 +156,48 @@ fn matmul_strided_and_batched() {
 }
 
 #[test]
+fn matmul_packs_every_operand_layout() {
+    // Each operand contiguous by rows, by columns (transposed), or neither (every other
+    // element of a wider buffer); shapes that leave partial tiles, after a larger product
+    // on the same thread (the packing buffers are reused: stale contents must never leak).
+    let (m, k, n) = (13, 29, 21);
+    let big = normal("mm-big", 300 * 300);
+    let mut sink = vec![0.0f32; 100 * 100];
+    let layouts = |rows: usize, cols: usize| {
+        [
+            Strides::row_major(rows, cols),
+            Strides::transposed(cols, rows),
+            Strides {
+                batch: 0,
+                row: 2 * cols + 1,
+                col: 2,
+            },
+        ]
+    };
+    let a = normal("mm-la", 2 * m * (2 * k + 1));
+    let b = normal("mm-lb", 2 * k * (2 * n + 1));
+    for isa in Isa::available() {
+        for sa in layouts(m, k) {
+            for sb in layouts(k, n) {
+                matmul::matmul(
+                    &big[..100 * 300],
+                    &big[..300 * 100],
+                    &mut sink,
+                    100,
+                    300,
+                    100,
+                )
+                .unwrap();
+                let want = naive_matmul(&a, sa, &b, sb, m, k, n);
+                let mut out = vec![0.0f32; m * n];
+                matmul::matmul_strided(isa, &a, sa, &b, sb, &mut out, 1, m, k, n).unwrap();
+                assert_eq!(bits(&out), bits(&want), "{isa:?} a {sa:?} b {sb:?}");
+            }
+        }
+    }
+}
+
+#[test]
 fn matmul_thread_counts_agree() {
     let (m, k, n) = (200, 300, 170);
     let a = normal("mm-ta", m * k);

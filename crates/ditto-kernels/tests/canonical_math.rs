@@ -2,7 +2,8 @@
 //! over a dense sweep of all f32 bit patterns (every 97th; `DITTO_ULP_STRIDE=1` sweeps all
 //! 2^32, as CANONICAL.md reports), and the SIMD paths against the scalar one.
 
-use ditto_kernels::canonical::{Isa, math};
+use ditto_kernels::canonical::Isa;
+use ditto_kernels::canonical::math::{self, MathFn};
 use ditto_rng::Seed;
 use rayon::prelude::*;
 
@@ -201,19 +202,24 @@ fn simd_paths_match_scalar() {
     for (i, v) in x[8..400].iter_mut().enumerate() {
         *v = (i as f32 - 200.0) * 0.061;
     }
-    let fs: [fn(f32) -> f32; 8] = [
-        math::exp,
-        math::ln,
-        math::tanh,
-        math::sigmoid,
-        math::erf,
-        math::gelu,
-        math::softplus,
-        |v| math::powf(v, 1.7),
+    // Each function is also compared with its scalar definition called directly.
+    type Scalar = fn(f32) -> f32;
+    let fs: [(MathFn, Scalar); 8] = [
+        (MathFn::Exp, math::exp),
+        (MathFn::Ln, math::ln),
+        (MathFn::Tanh, math::tanh),
+        (MathFn::Sigmoid, math::sigmoid),
+        (MathFn::Erf, math::erf),
+        (MathFn::Gelu, math::gelu),
+        (MathFn::Softplus, math::softplus),
+        (MathFn::Powf(1.7), |v| math::powf(v, 1.7)),
     ];
-    for (fi, f) in fs.into_iter().enumerate() {
+    for (fi, (f, scalar)) in fs.into_iter().enumerate() {
         let mut want = vec![0.0f32; x.len()];
         math::map_with(Isa::Scalar, f, &x, &mut want);
+        for (w, &v) in want.iter().zip(&x) {
+            assert_eq!(w.to_bits(), scalar(v).to_bits(), "fn {fi} x = {v:e}");
+        }
         for isa in Isa::available() {
             for len in [0usize, 1, 7, 15, 16, 17, 31, 33, 1037] {
                 let mut got = vec![0.0f32; len];

@@ -8,6 +8,7 @@
 use super::error::{Error, check_len, numel};
 use super::math;
 use super::reduce::Axis;
+use super::simd::{self, Isa, Unary};
 
 /// Class: portable (canonical). `a / b`: one correctly rounded IEEE division.
 #[inline]
@@ -86,13 +87,29 @@ pub fn log1p(x: f32) -> f32 {
 /// Class: portable (canonical). `x^n` for an integer `n`: `0` gives `1`, `1` gives `x`, `2`
 /// gives `x * x` (one IEEE multiply); every other `n` is the canonical
 /// [`powf`](math::powf)`(x, float(n))` with `float(n)` rounded to nearest even.
-#[inline]
+#[inline(always)]
 pub fn powi(x: f32, n: i64) -> f32 {
     match n {
         0 => 1.0,
         1 => x,
         2 => x * x,
         _ => math::powf(x, n as f32),
+    }
+}
+
+/// Class: portable (canonical). `out[i] = powi(x[i], n)` for `i < min(x.len(), out.len())`
+/// (SIMD across elements, same bits).
+pub fn powi_slice(x: &[f32], n: i64, out: &mut [f32]) {
+    simd::map(Isa::active(), x, out, PowiOp(n));
+}
+
+#[derive(Clone, Copy)]
+struct PowiOp(i64);
+
+impl Unary for PowiOp {
+    #[inline(always)]
+    fn apply(self, v: f32) -> f32 {
+        powi(v, self.0)
     }
 }
 

@@ -9,7 +9,7 @@
 //! polynomial helpers, and CANONICAL.md specifies them as one unit.
 
 use super::fma::fused;
-use super::simd::{Isa, map};
+use super::simd::{Isa, Unary, map};
 
 /// Class: portable (canonical). `e^x`. Cody-Waite reduction `x = q ln2 + s`, the degree-9
 /// Taylor polynomial for `e^s` and a two-step scaling by `2^q`.
@@ -135,6 +135,7 @@ pub fn softplus(x: f32) -> f32 {
 /// Class: portable (canonical). `x^y` (C99 special cases: `pow(x, ±0) = 1`, `pow(1, y) = 1`,
 /// a negative `x` needs an integer `y`, ...). The general case is `exp(y ln|x|)` carried in
 /// double-f32 (hi + lo) so that the result is within 2 ULP; CANONICAL.md gives the sequence.
+#[inline(always)]
 pub fn powf(x: f32, y: f32) -> f32 {
     if y == 0.0 || x == 1.0 {
         return 1.0;
@@ -173,43 +174,117 @@ pub fn powf(x: f32, y: f32) -> f32 {
 
 /// Class: portable (canonical). `out[i] = exp(x[i])` (SIMD across elements, same bits).
 pub fn exp_slice(x: &[f32], out: &mut [f32]) {
-    map(Isa::active(), x, out, exp);
+    map_with(Isa::active(), MathFn::Exp, x, out);
 }
 
 /// Class: portable (canonical). `out[i] = ln(x[i])`.
 pub fn ln_slice(x: &[f32], out: &mut [f32]) {
-    map(Isa::active(), x, out, ln);
+    map_with(Isa::active(), MathFn::Ln, x, out);
 }
 
 /// Class: portable (canonical). `out[i] = tanh(x[i])`.
 pub fn tanh_slice(x: &[f32], out: &mut [f32]) {
-    map(Isa::active(), x, out, tanh);
+    map_with(Isa::active(), MathFn::Tanh, x, out);
 }
 
 /// Class: portable (canonical). `out[i] = sigmoid(x[i])`.
 pub fn sigmoid_slice(x: &[f32], out: &mut [f32]) {
-    map(Isa::active(), x, out, sigmoid);
+    map_with(Isa::active(), MathFn::Sigmoid, x, out);
 }
 
 /// Class: portable (canonical). `out[i] = erf(x[i])`.
 pub fn erf_slice(x: &[f32], out: &mut [f32]) {
-    map(Isa::active(), x, out, erf);
+    map_with(Isa::active(), MathFn::Erf, x, out);
 }
 
 /// Class: portable (canonical). `out[i] = gelu(x[i])`.
 pub fn gelu_slice(x: &[f32], out: &mut [f32]) {
-    map(Isa::active(), x, out, gelu);
+    map_with(Isa::active(), MathFn::Gelu, x, out);
 }
 
 /// Class: portable (canonical). `out[i] = softplus(x[i])`.
 pub fn softplus_slice(x: &[f32], out: &mut [f32]) {
-    map(Isa::active(), x, out, softplus);
+    map_with(Isa::active(), MathFn::Softplus, x, out);
 }
 
-/// Class: portable (canonical). `out[i] = f(x[i])` for one of this module's functions, on an
-/// explicit instruction set (every [`Isa`] gives the same bits; for tests and benches).
-pub fn map_with(isa: Isa, f: fn(f32) -> f32, x: &[f32], out: &mut [f32]) {
-    map(isa, x, out, f);
+/// Class: portable (canonical). `out[i] = powf(x[i], y)`.
+pub fn powf_slice(x: &[f32], y: f32, out: &mut [f32]) {
+    map_with(Isa::active(), MathFn::Powf(y), x, out);
+}
+
+/// Class: portable (canonical). One of this module's element-wise functions, for
+/// [`map_with`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum MathFn {
+    /// [`exp`].
+    Exp,
+    /// [`ln`].
+    Ln,
+    /// [`tanh`].
+    Tanh,
+    /// [`sigmoid`].
+    Sigmoid,
+    /// [`erf`].
+    Erf,
+    /// [`gelu`].
+    Gelu,
+    /// [`softplus`].
+    Softplus,
+    /// [`powf`] with this exponent.
+    Powf(f32),
+}
+
+/// Class: portable (canonical). `out[i] = f(x[i])` for `i < min(x.len(), out.len())`, on an
+/// explicit instruction set (every [`Isa`] gives the same bits; for tests and benches). The
+/// `*_slice` functions are this on [`Isa::active`].
+pub fn map_with(isa: Isa, f: MathFn, x: &[f32], out: &mut [f32]) {
+    match f {
+        MathFn::Exp => map(isa, x, out, ExpOp),
+        MathFn::Ln => map(isa, x, out, LnOp),
+        MathFn::Tanh => map(isa, x, out, TanhOp),
+        MathFn::Sigmoid => map(isa, x, out, SigmoidOp),
+        MathFn::Erf => map(isa, x, out, ErfOp),
+        MathFn::Gelu => map(isa, x, out, GeluOp),
+        MathFn::Softplus => map(isa, x, out, SoftplusOp),
+        MathFn::Powf(y) => map(isa, x, out, PowfOp(y)),
+    }
+}
+
+/// [`Unary`] ops calling the functions above by path (a generic over the fn item would call
+/// it through a shim that need not be inlined into the `#[target_feature]` loop).
+macro_rules! unary_ops {
+    ($($name:ident = $f:ident;)*) => {$(
+        #[derive(Clone, Copy)]
+        pub(crate) struct $name;
+
+        impl Unary for $name {
+            #[inline(always)]
+            fn apply(self, v: f32) -> f32 {
+                $f(v)
+            }
+        }
+    )*};
+}
+
+unary_ops! {
+    ExpOp = exp;
+    LnOp = ln;
+    TanhOp = tanh;
+    SigmoidOp = sigmoid;
+    ErfOp = erf;
+    GeluOp = gelu;
+    SoftplusOp = softplus;
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct PowfOp(pub(crate) f32);
+
+impl Unary for PowfOp {
+    #[inline(always)]
+    fn apply(self, v: f32) -> f32 {
+        powf(v, self.0)
+    }
 }
 
 const SIGN: u32 = 0x8000_0000;
@@ -374,16 +449,19 @@ fn reduce_log(x: f32, k0: i32) -> (i32, f32) {
 }
 
 /// `y` is an integer (every f32 of magnitude `>= 2^23` is).
+#[inline(always)]
 fn is_integer(y: f32) -> bool {
     y.abs() >= 8_388_608.0 || (y as i32) as f32 == y
 }
 
 /// `y` (an integer) is odd.
+#[inline(always)]
 fn is_odd(y: f32) -> bool {
     y.abs() < 16_777_216.0 && (y as i32) & 1 == 1
 }
 
 /// `ln(x)` as an unevaluated sum `hi + lo` (about 40 bits), for positive finite `x`.
+#[inline(always)]
 fn ln_df(x: f32) -> (f32, f32) {
     let sub = x < f32::MIN_POSITIVE;
     let xs = if sub { x * TWO25 } else { x };
@@ -437,6 +515,7 @@ const LOG_ATANH: [f32; 8] = [
 ];
 
 /// `e^(zh + zl)`, `|zl|` tiny against `|zh|`.
+#[inline(always)]
 fn exp_df(zh: f32, zl: f32) -> f32 {
     if zh > 104.0 {
         return f32::INFINITY;

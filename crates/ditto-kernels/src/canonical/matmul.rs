@@ -7,6 +7,9 @@
 //! whole chain of an output. Threads split the rows of `out` only, so the bits do not depend on
 //! the thread count, the block sizes or the instruction set.
 
+use std::cell::Cell;
+use std::thread::LocalKey;
+
 use rayon::prelude::*;
 
 use super::error::{Error, check_len};
@@ -178,40 +181,119 @@ fn check_span(
 
 /// One product into dense row-major `out` (`m x n`).
 fn gemm(isa: Isa, a: View<'_>, b: View<'_>, out: &mut [f32], m: usize, k: usize, n: usize) {
-    let (mr, nr) = isa.tile();
+    let (_, nr) = isa.tile();
     let npanels = n.div_ceil(nr);
     // B packed once, whole k: panel jp holds b[p][jp*nr + j] at [jp][p][j], zero padded.
-    let mut bpack = vec![0.0f32; npanels * k * nr];
-    let pack_b = |(jp, panel): (usize, &mut [f32])| {
-        let j0 = jp * nr;
-        let w = nr.min(n - j0);
-        for p in 0..k {
-            let dst = &mut panel[p * nr..p * nr + w];
-            for (j, d) in dst.iter_mut().enumerate() {
+    with_buffer(&BPACK, npanels * k * nr, |bpack| {
+        let pack_b = |(jp, panel): (usize, &mut [f32])| pack_b_panel(b, panel, jp * nr, k, n, nr);
+        let parallel = m * n * k >= PARALLEL_WORK && rayon::current_num_threads() > 1;
+        if parallel {
+            bpack.par_chunks_mut(k * nr).enumerate().for_each(pack_b);
+        } else {
+            bpack.chunks_mut(k * nr).enumerate().for_each(pack_b);
+        }
+        // Row blocks: a multiple of mr, small enough to give every thread several blocks.
+        let threads = if parallel {
+            rayon::current_num_threads()
+        } else {
+            1
+        };
+        let (mr, _) = isa.tile();
+        let mc = (m.div_ceil(4 * threads).max(32).div_ceil(mr) * mr).clamp(mr, 16 * mr);
+        let block = |(rb, out_rows): (usize, &mut [f32])| {
+            row_block(isa, a, bpack, out_rows, rb * mc, k, n);
+        };
+        if parallel {
+            out.par_chunks_mut(mc * n).enumerate().for_each(block);
+        } else {
+            out.chunks_mut(mc * n).enumerate().for_each(block);
+        }
+    });
+}
+
+thread_local! {
+    /// Packing buffers kept per thread between products (their old contents are never read:
+    /// every packed element, padding included, is written before use).
+    static BPACK: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+    static APACK: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+}
+
+/// Runs `f` on `len` elements of this thread's `buffer` (taken out of its cell for the call,
+/// so a nested product on the same thread gets a fresh one).
+fn with_buffer<R>(
+    buffer: &'static LocalKey<Cell<Vec<f32>>>,
+    len: usize,
+    f: impl FnOnce(&mut [f32]) -> R,
+) -> R {
+    let mut v = buffer.take();
+    if v.len() < len {
+        v.resize(len, 0.0);
+    }
+    let r = f(&mut v[..len]);
+    buffer.set(v);
+    r
+}
+
+/// Packs columns `j0 .. j0 + nr` of `b` (`k x n`) as `[p][j]`, zero past column `n`.
+fn pack_b_panel(b: View<'_>, panel: &mut [f32], j0: usize, k: usize, n: usize, nr: usize) {
+    let w = nr.min(n - j0);
+    if w < nr {
+        for row in panel.chunks_exact_mut(nr) {
+            row[w..].fill(0.0);
+        }
+    }
+    if b.s.col == 1 {
+        // Rows of b are contiguous: one slice copy per p.
+        for (p, row) in panel.chunks_exact_mut(nr).enumerate() {
+            let at = b.offset + p * b.s.row + j0;
+            row[..w].copy_from_slice(&b.data[at..at + w]);
+        }
+    } else if b.s.row == 1 {
+        // Columns of b are contiguous (a transposed operand): read each column in order.
+        for j in 0..w {
+            let at = b.offset + (j0 + j) * b.s.col;
+            for (row, &v) in panel.chunks_exact_mut(nr).zip(&b.data[at..at + k]) {
+                row[j] = v;
+            }
+        }
+    } else {
+        for (p, row) in panel.chunks_exact_mut(nr).enumerate() {
+            for (j, d) in row[..w].iter_mut().enumerate() {
                 *d = b.at(p, j0 + j);
             }
         }
-    };
-    let parallel = m * n * k >= PARALLEL_WORK && rayon::current_num_threads() > 1;
-    if parallel {
-        bpack.par_chunks_mut(k * nr).enumerate().for_each(pack_b);
-    } else {
-        bpack.chunks_mut(k * nr).enumerate().for_each(pack_b);
     }
-    // Row blocks: a multiple of mr, small enough to give every thread several blocks.
-    let threads = if parallel {
-        rayon::current_num_threads()
+}
+
+/// Packs rows `i0 .. i0 + mr` and columns `k0 .. k0 + kc` of `a` as `[p][i]`, zero past
+/// row `i0 + h`.
+fn pack_a_panel(a: View<'_>, panel: &mut [f32], i0: usize, h: usize, k0: usize, mr: usize) {
+    let kc = panel.len() / mr;
+    if h < mr {
+        for col in panel.chunks_exact_mut(mr) {
+            col[h..].fill(0.0);
+        }
+    }
+    if a.s.col == 1 {
+        // Rows of a are contiguous: read each row in order.
+        for i in 0..h {
+            let at = a.offset + (i0 + i) * a.s.row + k0;
+            for (col, &v) in panel.chunks_exact_mut(mr).zip(&a.data[at..at + kc]) {
+                col[i] = v;
+            }
+        }
+    } else if a.s.row == 1 {
+        // Columns of a are contiguous (a transposed operand): one slice copy per p.
+        for (p, col) in panel.chunks_exact_mut(mr).enumerate() {
+            let at = a.offset + (k0 + p) * a.s.col + i0;
+            col[..h].copy_from_slice(&a.data[at..at + h]);
+        }
     } else {
-        1
-    };
-    let mc = (m.div_ceil(4 * threads).max(32).div_ceil(mr) * mr).clamp(mr, 16 * mr);
-    let block = |(rb, out_rows): (usize, &mut [f32])| {
-        row_block(isa, a, &bpack, out_rows, rb * mc, k, n);
-    };
-    if parallel {
-        out.par_chunks_mut(mc * n).enumerate().for_each(block);
-    } else {
-        out.chunks_mut(mc * n).enumerate().for_each(block);
+        for (p, col) in panel.chunks_exact_mut(mr).enumerate() {
+            for (i, d) in col[..h].iter_mut().enumerate() {
+                *d = a.at(i0 + i, k0 + p);
+            }
+        }
     }
 }
 
@@ -229,48 +311,45 @@ fn row_block(
     let rows = out_rows.len() / n;
     let mpanels = rows.div_ceil(mr);
     let npanels = n.div_ceil(nr);
-    let mut apack = vec![0.0f32; mpanels * KC * mr];
-    let mut tile = vec![0.0f32; mr * nr];
-    let mut k0 = 0;
-    while k0 < k {
-        let kc = KC.min(k - k0);
-        // A block packed as [ip][p][i], zero padded past the last row.
-        for ip in 0..mpanels {
-            let panel = &mut apack[ip * kc * mr..(ip + 1) * kc * mr];
-            let h = mr.min(rows - ip * mr);
-            for p in 0..kc {
-                for i in 0..mr {
-                    panel[p * mr + i] = if i < h {
-                        a.at(r0 + ip * mr + i, k0 + p)
-                    } else {
-                        0.0
-                    };
-                }
-            }
-        }
-        for jp in 0..npanels {
-            let j0 = jp * nr;
-            let w = nr.min(n - j0);
-            let bpanel = &bpack[jp * k * nr + k0 * nr..jp * k * nr + (k0 + kc) * nr];
+    let mut tile = [0.0f32; MAX_TILE];
+    let tile = &mut tile[..mr * nr];
+    with_buffer(&APACK, mpanels * KC.min(k) * mr, |apack| {
+        let mut k0 = 0;
+        while k0 < k {
+            let kc = KC.min(k - k0);
+            // A block packed as [ip][p][i], zero padded past the last row.
             for ip in 0..mpanels {
-                let i0 = ip * mr;
-                let h = mr.min(rows - i0);
-                // The chain starts from +0.0; later blocks continue from the stored value.
-                tile.fill(0.0);
-                if k0 > 0 {
+                let panel = &mut apack[ip * kc * mr..(ip + 1) * kc * mr];
+                let h = mr.min(rows - ip * mr);
+                pack_a_panel(a, panel, r0 + ip * mr, h, k0, mr);
+            }
+            for jp in 0..npanels {
+                let j0 = jp * nr;
+                let w = nr.min(n - j0);
+                let bpanel = &bpack[jp * k * nr + k0 * nr..jp * k * nr + (k0 + kc) * nr];
+                for ip in 0..mpanels {
+                    let i0 = ip * mr;
+                    let h = mr.min(rows - i0);
+                    // The chain starts from +0.0; later blocks continue from the stored value.
+                    tile.fill(0.0);
+                    if k0 > 0 {
+                        for i in 0..h {
+                            let src = &out_rows[(i0 + i) * n + j0..(i0 + i) * n + j0 + w];
+                            tile[i * nr..i * nr + w].copy_from_slice(src);
+                        }
+                    }
+                    let apanel = &apack[ip * kc * mr..(ip + 1) * kc * mr];
+                    microkernel(isa, kc, apanel, bpanel, tile);
                     for i in 0..h {
-                        let src = &out_rows[(i0 + i) * n + j0..(i0 + i) * n + j0 + w];
-                        tile[i * nr..i * nr + w].copy_from_slice(src);
+                        out_rows[(i0 + i) * n + j0..(i0 + i) * n + j0 + w]
+                            .copy_from_slice(&tile[i * nr..i * nr + w]);
                     }
                 }
-                let apanel = &apack[ip * kc * mr..(ip + 1) * kc * mr];
-                microkernel(isa, kc, apanel, bpanel, &mut tile);
-                for i in 0..h {
-                    out_rows[(i0 + i) * n + j0..(i0 + i) * n + j0 + w]
-                        .copy_from_slice(&tile[i * nr..i * nr + w]);
-                }
             }
+            k0 += kc;
         }
-        k0 += kc;
-    }
+    });
 }
+
+/// The largest `mr * nr` of any [`Isa::tile`].
+const MAX_TILE: usize = 8 * 32;

@@ -17,6 +17,28 @@ fn greater(a: f32, b: f32) -> bool {
     a > b || (a == b && a.is_sign_positive() && b.is_sign_negative())
 }
 
+/// `greater`'s order as integers: `greater(a, b) == (rank(a) > rank(b))`. Every NaN ranks
+/// `i32::MAX`; other values rank by their bits with the magnitude bits of negative values
+/// flipped (so `-0.0` ranks -1, just below `+0.0`).
+#[inline(always)]
+fn rank(v: f32) -> i32 {
+    if v.is_nan() {
+        return i32::MAX;
+    }
+    let b = v.to_bits() as i32;
+    b ^ (((b >> 31) as u32) >> 1) as i32
+}
+
+/// The value of a rank: the canonical quiet NaN for `i32::MAX`, else the inverse of `rank`
+/// (the same bit flip).
+#[inline(always)]
+fn unrank(r: i32) -> f32 {
+    if r == i32::MAX {
+        return f32::NAN;
+    }
+    f32::from_bits((r ^ (((r >> 31) as u32) >> 1) as i32) as u32)
+}
+
 /// Class: portable (canonical). 2-D max pooling of `[n, c, h, w]` into `[n, c, oh, ow]` with
 /// the index (`iy * w + ix` in the input plane) of each maximum. The window's in-bounds
 /// elements are scanned in row-major `(kh, kw)` order, which is ascending index order; the
@@ -50,20 +72,21 @@ pub fn max_pool2d_with_indices(
             // Every tap is in bounds (`output_size` checked the last window fits): the same
             // scan without the bounds tests.
             let ([sy, sx], [dy, dx]) = (opts.stride, opts.dilation);
+            // `greater` as one integer comparison on `rank`s (no unpredictable branches).
             for y in 0..oh {
                 for xo in 0..ow {
                     let mut at = y * sy * w + xo * sx;
-                    let mut best = plane[at];
+                    let mut best = rank(plane[at]);
                     for i in 0..kernel[0] {
                         let row = (y * sy + i * dy) * w + xo * sx;
                         for j in 0..kernel[1] {
-                            let v = plane[row + j * dx];
-                            if greater(v, best) {
-                                (best, at) = (v, row + j * dx);
+                            let r = rank(plane[row + j * dx]);
+                            if r > best {
+                                (best, at) = (r, row + j * dx);
                             }
                         }
                     }
-                    out[y * ow + xo] = if best.is_nan() { f32::NAN } else { best };
+                    out[y * ow + xo] = unrank(best);
                     indices[y * ow + xo] = at as i64;
                 }
             }
@@ -262,6 +285,35 @@ mod value_stability {
         max_pool2d_with_indices(&[-0.0, 0.0], [1, 1, 1, 2], [1, 2], &opts, &mut z, &mut zi)
             .unwrap();
         assert_eq!((z[0].to_bits(), zi[0]), (0, 1));
+
+        // `rank` orders as `greater` does, and `unrank` inverts it.
+        let vals = [
+            f32::NEG_INFINITY,
+            -f32::MAX,
+            -1.5,
+            -f32::MIN_POSITIVE,
+            -f32::from_bits(1),
+            -0.0,
+            0.0,
+            f32::from_bits(1),
+            1.0,
+            f32::MAX,
+            f32::INFINITY,
+            f32::NAN,
+            -f32::NAN,
+            f32::from_bits(0x7f80_0001),
+        ];
+        for &a in &vals {
+            let back = unrank(rank(a));
+            if a.is_nan() {
+                assert_eq!(back.to_bits(), 0x7fc0_0000);
+            } else {
+                assert_eq!(back.to_bits(), a.to_bits());
+            }
+            for &b in &vals {
+                assert_eq!(greater(a, b), rank(a) > rank(b), "{a:e} vs {b:e}");
+            }
+        }
 
         // 5 -> 3 adaptive windows: [0, 2), [1, 4), [3, 5).
         let x = [1.0, 2.0, 3.0, 4.0, 5.0];

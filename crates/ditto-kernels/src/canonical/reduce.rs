@@ -75,6 +75,10 @@ pub fn sum_all(x: &[f32]) -> f32 {
 
 /// Class: portable (canonical). [`sum_all`] on an explicit instruction set (same bits).
 pub fn sum_all_with(isa: Isa, x: &[f32]) -> f32 {
+    if x.len() <= CHUNK {
+        // One chunk (or none): the tree of a single chunk sum is that sum.
+        return if x.is_empty() { 0.0 } else { chunk_sum(isa, x) };
+    }
     let chunks: Vec<f32> = if x.len() >= 16 * CHUNK {
         x.par_chunks(CHUNK).map(|c| chunk_sum(isa, c)).collect()
     } else {
@@ -192,7 +196,21 @@ fn chunk_sum(isa: Isa, c: &[f32]) -> f32 {
         }
         acc
     });
-    tree_sum(&lanes)
+    tree32(lanes)
+}
+
+/// [`tree_sum`] of exactly [`LANES`] values (a power of two: no odd value is carried), on a
+/// fixed-size array the compiler can unroll.
+#[inline(always)]
+fn tree32(mut v: [f32; LANES]) -> f32 {
+    let mut len = LANES;
+    while len > 1 {
+        len /= 2;
+        for i in 0..len {
+            v[i] = v[2 * i] + v[2 * i + 1];
+        }
+    }
+    v[0]
 }
 
 /// Canonical sums of columns `i0 .. i0 + dst.len()` of a `len x inner` row-major block.
@@ -320,4 +338,43 @@ fn tree_in_place(level: &mut [f32]) -> f32 {
         len = half;
     }
     level[0]
+}
+
+#[cfg(test)]
+mod value_stability {
+    use super::*;
+
+    #[test]
+    fn fixed_tree_and_one_chunk_shortcut_match_the_definition() {
+        // Magnitudes far apart, so that any change of pairing changes the bits.
+        let v: [f32; LANES] =
+            std::array::from_fn(|i| ((i as f32) * 0.37).sin() * 10f32.powi((i % 9) as i32 - 4));
+        assert_eq!(
+            tree32(v).to_bits(),
+            tree_in_place(&mut v.to_vec()).to_bits()
+        );
+        let mut neg = [-0.0f32; LANES];
+        assert_eq!(tree32(neg).to_bits(), (-0.0f32).to_bits());
+        neg[7] = 0.0;
+        assert_eq!(tree32(neg).to_bits(), 0);
+        // sum_all's one-chunk shortcut against the full definition (chunks, then the tree).
+        let x: Vec<f32> = (0..CHUNK)
+            .map(|i| ((i as f32) * 0.11).cos() * 10f32.powi((i % 7) as i32 - 3))
+            .collect();
+        for len in [1, 31, 33, 1000, CHUNK] {
+            let by_definition = tree_sum(
+                &x[..len]
+                    .chunks(CHUNK)
+                    .map(|c| chunk_sum(Isa::Scalar, c))
+                    .collect::<Vec<_>>(),
+            );
+            for isa in Isa::available() {
+                assert_eq!(
+                    sum_all_with(isa, &x[..len]).to_bits(),
+                    by_definition.to_bits()
+                );
+            }
+        }
+        assert_eq!(sum_all_with(Isa::Scalar, &[]).to_bits(), 0);
+    }
 }

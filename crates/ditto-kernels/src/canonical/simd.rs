@@ -139,14 +139,40 @@ pub(crate) fn dispatch<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
     }
 }
 
-/// `out[i] = f(x[i])` for every `i`, compiled for `isa`. `x` and `out` have the same length.
+/// An element-wise function for [`map`]. Every implementation marks `apply`
+/// `#[inline(always)]` and calls `#[inline(always)]` functions by path, so that the whole
+/// function is compiled inside the `#[target_feature]` loop, where `mul_add` is one `vfmadd`.
+/// (A closure would be compiled on its own, without the feature, and call `fmaf` per FMA.)
+pub(crate) trait Unary: Copy {
+    /// `f(v)`.
+    fn apply(self, v: f32) -> f32;
+}
+
+/// `out[i] = op(x[i])` for every `i < min(x.len(), out.len())`, compiled for `isa`.
 #[inline(always)]
-pub(crate) fn map(isa: Isa, x: &[f32], out: &mut [f32], f: impl Fn(f32) -> f32 + Copy) {
-    dispatch(isa, move || {
-        for (o, &v) in out.iter_mut().zip(x) {
-            *o = f(v);
+pub(crate) fn map<O: Unary>(isa: Isa, x: &[f32], out: &mut [f32], op: O) {
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    match isa.clamp() {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => {
+            // SAFETY: `clamp` checked at run time that the CPU has AVX-512F, AVX2 and FMA.
+            unsafe { x86::map_avx512(x, out, op) }
         }
-    });
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2Fma => {
+            // SAFETY: `clamp` checked at run time that the CPU has AVX2 and FMA.
+            unsafe { x86::map_avx2(x, out, op) }
+        }
+        _ => map_loop(x, out, op),
+    }
+}
+
+#[inline(always)]
+fn map_loop<O: Unary>(x: &[f32], out: &mut [f32], op: O) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = op.apply(v);
+    }
 }
 
 fn kernel_scalar(kc: usize, a: &[f32], b: &[f32], tile: &mut [f32]) {
@@ -175,6 +201,16 @@ mod x86 {
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn run_avx2<R>(f: impl FnOnce() -> R) -> R {
         f()
+    }
+
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn map_avx512<O: super::Unary>(x: &[f32], out: &mut [f32], op: O) {
+        super::map_loop(x, out, op)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn map_avx2<O: super::Unary>(x: &[f32], out: &mut [f32], op: O) {
+        super::map_loop(x, out, op)
     }
 
     /// 8 x 32 tile: 16 zmm accumulators.

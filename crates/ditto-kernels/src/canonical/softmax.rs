@@ -8,15 +8,25 @@ use rayon::prelude::*;
 use super::error::{Error, ErrorKind, check_len, numel};
 use super::math;
 use super::reduce::{self, Axis};
+use super::simd::{Isa, Unary, map};
+
+/// `exp(v - m)`, compiled inside the SIMD loop (see [`Unary`]).
+#[derive(Clone, Copy)]
+struct ExpShift(f32);
+
+impl Unary for ExpShift {
+    #[inline(always)]
+    fn apply(self, v: f32) -> f32 {
+        math::exp(v - self.0)
+    }
+}
 
 /// Class: portable (canonical). Softmax along `axis`: with `m` the max of the sequence,
 /// `e_r = exp(x_r - m)` and `s` the canonical sum of the `e_r`, `out_r = e_r / s`.
 pub fn softmax(x: &[f32], axis: Axis, out: &mut [f32]) -> Result<(), Error> {
     per_sequence("softmax", x, axis, out, |v, dst| {
         let m = seq_max(v);
-        for (d, &x) in dst.iter_mut().zip(v) {
-            *d = math::exp(x - m);
-        }
+        map(Isa::active(), v, dst, ExpShift(m));
         let s = reduce::sum_all(dst);
         dst.iter_mut().for_each(|d| *d /= s);
     })
@@ -27,9 +37,7 @@ pub fn softmax(x: &[f32], axis: Axis, out: &mut [f32]) -> Result<(), Error> {
 pub fn log_softmax(x: &[f32], axis: Axis, out: &mut [f32]) -> Result<(), Error> {
     per_sequence("log_softmax", x, axis, out, |v, dst| {
         let m = seq_max(v);
-        for (d, &x) in dst.iter_mut().zip(v) {
-            *d = math::exp(x - m);
-        }
+        map(Isa::active(), v, dst, ExpShift(m));
         let ls = math::ln(reduce::sum_all(dst));
         for (d, &x) in dst.iter_mut().zip(v) {
             *d = (x - m) - ls;

@@ -87,7 +87,8 @@ pub(crate) fn powi<B: Inner>(lhs: F<B>, rhs: I<B>) -> F<B> {
 pub(crate) fn powi_scalar<B: Inner>(t: F<B>, n: i64) -> F<B> {
     let device = B::float_device(&t);
     let (x, shape) = host::<B>(t);
-    let out = x.iter().map(|&v| ew::powi(v, n)).collect();
+    let mut out = vec![0f32; x.len()];
+    ew::powi_slice(&x, n, &mut out);
     upload::<B>(out, shape, &device)
 }
 

@@ -219,7 +219,8 @@ pub(crate) fn powf_scalar<B: Inner>(t: F<B>, p: Scalar) -> F<B> {
     let device = B::float_device(&t);
     let (x, shape) = host::<B>(t);
     let p = p.elem::<f32>();
-    let out = x.iter().map(|v| canonical::math::powf(*v, p)).collect();
+    let mut out = vec![0f32; x.len()];
+    canonical::math::powf_slice(&x, p, &mut out);
     upload::<B>(out, shape, &device)
 }
 
