@@ -118,6 +118,12 @@ fn measure(a: &Args, mut plain: impl FnMut(), mut wrapped: impl FnMut()) -> [f64
 }
 
 fn main() -> ExitCode {
+    // On a rayon pool thread, as `Trainer::fit` runs its loop: Burn's parallel ops then start
+    // from inside the pool instead of handing each job to it.
+    rayon::scope(|_| run())
+}
+
+fn run() -> ExitCode {
     let a = match parse() {
         Ok(a) => a,
         Err(e) => {

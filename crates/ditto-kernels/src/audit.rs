@@ -138,6 +138,12 @@ pub fn op_class(op: &str, kind: BackendKind) -> (OpClass, &'static str) {
         | "max_pool2d"
         | "max_pool2d_with_indices"
         | "max_pool2d_with_indices_backward"
+        | "gelu"
+        | "gelu_backward"
+        | "sigmoid"
+        | "float_tanh"
+        | "float_erf"
+        | "float_matmul"
             if kind == BackendKind::NdArray
                 && <burn::backend::NdArray as Inner>::CANONICAL_IN_RUN_TO_RUN =>
         {

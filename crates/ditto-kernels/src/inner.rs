@@ -46,8 +46,10 @@ pub trait Inner: Backend {
     }
 
     /// Class: not applicable (a choice of kernel). Whether run-to-run mode runs ditto's
-    /// canonical kernels for `conv2d`, `max_pool2d` (with indices) and `relu`, with their
-    /// backward ops, instead of the backend's, where ditto's are the faster. A canonical
+    /// canonical kernels for `conv2d`, `max_pool2d` (with indices), `relu`, `gelu`,
+    /// `sigmoid`, `tanh` and `erf` (with their backward ops) and `float_matmul` (attention's
+    /// batched products; `linear` keeps the backend's) instead of the backend's, where ditto's
+    /// are the faster (vectorised maps where libm's are scalar; no per-product thread hand-off). A canonical
     /// kernel is portable, so this only makes run-to-run results depend on less; it changes
     /// their bits, like any change of kernel. `false` unless the backend says otherwise;
     /// burn-ndarray says `true` (its convolutions alone take about 4x ditto's whole

@@ -113,6 +113,42 @@ impl Unary for PowiOp {
     }
 }
 
+/// Class: portable (canonical). Burn's gelu gradient times `g`: the derivative of the tanh
+/// approximation (Burn's choice, not the derivative of the exact-erf [`math::gelu`]), as this
+/// sequence of IEEE f32 operations (each constant the f64 literal rounded to f32):
+/// `x3 = powi(x, 3)`, `t = tanh(x3 * 0.0356774 + x * 0.797885)`,
+/// `sech = -(t * t) + 1`, `y = t * 0.5 + ((x3 * 0.0535161 + x * 0.398942) * sech + 0.5)`,
+/// result `y * g` (with the canonical [`powi`] and [`math::tanh`]).
+#[inline(always)]
+pub fn gelu_grad(x: f32, g: f32) -> f32 {
+    let x3 = powi(x, 3);
+    let c1 = x3 * (0.0356774f64 as f32);
+    let c2 = x * (0.797885f64 as f32);
+    let c3 = x3 * (0.0535161f64 as f32);
+    let c4 = x * (0.398942f64 as f32);
+    let t = math::tanh(c1 + c2);
+    let sech = -(t * t) + 1.0;
+    let y1 = t * 0.5;
+    let y2 = (c3 + c4) * sech + 0.5;
+    (y1 + y2) * g
+}
+
+/// Class: portable (canonical). `out[i] = gelu_grad(x[i], g[i])` for
+/// `i < min(x.len(), g.len(), out.len())` (SIMD across elements, same bits).
+pub fn gelu_grad_slice(x: &[f32], g: &[f32], out: &mut [f32]) {
+    simd::map2(Isa::active(), x, g, out, GeluGrad);
+}
+
+#[derive(Clone, Copy)]
+struct GeluGrad;
+
+impl simd::Binary for GeluGrad {
+    #[inline(always)]
+    fn apply(self, x: f32, g: f32) -> f32 {
+        gelu_grad(x, g)
+    }
+}
+
 /// Class: portable (canonical). Applies `f` to each pair: `out[i] = f(a[i], b[i])`.
 ///
 /// Errors if the lengths differ.

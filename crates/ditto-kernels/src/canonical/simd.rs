@@ -168,6 +168,39 @@ pub(crate) fn map<O: Unary>(isa: Isa, x: &[f32], out: &mut [f32], op: O) {
     }
 }
 
+/// A two-input element-wise function for [`map2`] (the rules of [`Unary`]).
+pub(crate) trait Binary: Copy {
+    /// `f(a, b)`.
+    fn apply(self, a: f32, b: f32) -> f32;
+}
+
+/// `out[i] = op(a[i], b[i])` for every `i` below the shortest length, compiled for `isa`.
+#[inline(always)]
+pub(crate) fn map2<O: Binary>(isa: Isa, a: &[f32], b: &[f32], out: &mut [f32], op: O) {
+    let n = a.len().min(b.len()).min(out.len());
+    let (a, b, out) = (&a[..n], &b[..n], &mut out[..n]);
+    match isa.clamp() {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => {
+            // SAFETY: `clamp` checked at run time that the CPU has AVX-512F, AVX2 and FMA.
+            unsafe { x86::map2_avx512(a, b, out, op) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2Fma => {
+            // SAFETY: `clamp` checked at run time that the CPU has AVX2 and FMA.
+            unsafe { x86::map2_avx2(a, b, out, op) }
+        }
+        _ => map2_loop(a, b, out, op),
+    }
+}
+
+#[inline(always)]
+fn map2_loop<O: Binary>(a: &[f32], b: &[f32], out: &mut [f32], op: O) {
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        *o = op.apply(x, y);
+    }
+}
+
 #[inline(always)]
 fn map_loop<O: Unary>(x: &[f32], out: &mut [f32], op: O) {
     for (o, &v) in out.iter_mut().zip(x) {
@@ -211,6 +244,21 @@ mod x86 {
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn map_avx2<O: super::Unary>(x: &[f32], out: &mut [f32], op: O) {
         super::map_loop(x, out, op)
+    }
+
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn map2_avx512<O: super::Binary>(
+        a: &[f32],
+        b: &[f32],
+        out: &mut [f32],
+        op: O,
+    ) {
+        super::map2_loop(a, b, out, op)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn map2_avx2<O: super::Binary>(a: &[f32], b: &[f32], out: &mut [f32], op: O) {
+        super::map2_loop(a, b, out, op)
     }
 
     /// 8 x 32 tile: 16 zmm accumulators.

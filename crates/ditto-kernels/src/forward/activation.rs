@@ -17,7 +17,7 @@ use crate::ops::composite as comp;
 
 impl<B: Inner> ActivationOps<Self> for Ditto<B> {
     fn sigmoid(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        traced!("sigmoid", [tensor F] F, if active::<B>(&tensor) {
+        traced!("sigmoid", [tensor F] F, if canonical::fast_active::<B>(&tensor) {
             canonical::map::<B>(tensor, math::sigmoid_slice)
         } else {
             B::sigmoid(tensor)
@@ -25,7 +25,7 @@ impl<B: Inner> ActivationOps<Self> for Ditto<B> {
     }
 
     fn gelu(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        traced!("gelu", [tensor F] F, if active::<B>(&tensor) {
+        traced!("gelu", [tensor F] F, if canonical::fast_active::<B>(&tensor) {
             canonical::map::<B>(tensor, math::gelu_slice)
         } else {
             B::gelu(tensor)
@@ -81,8 +81,8 @@ impl<B: Inner> ActivationOps<Self> for Ditto<B> {
     }
 
     fn gelu_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
-        traced!("gelu_backward", [x F, grad F] F, if active::<B>(&x) {
-            comp::gelu_backward::<B>(x, grad)
+        traced!("gelu_backward", [x F, grad F] F, if canonical::fast_active::<B>(&x) {
+            canonical::gelu_backward::<B>(x, grad)
         } else {
             B::gelu_backward(x, grad)
         })

@@ -68,7 +68,7 @@ impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
     }
 
     fn float_matmul(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        traced!("float_matmul", [lhs F, rhs F] F, if active::<B>(&lhs) {
+        traced!("float_matmul", [lhs F, rhs F] F, if canonical::fast_active::<B>(&lhs) {
             canonical::matmul::<B>(lhs, rhs)
         } else {
             B::float_matmul(lhs, rhs)
@@ -108,7 +108,7 @@ impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
     }
 
     fn float_tanh(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        traced!("float_tanh", [tensor F] F, if active::<B>(&tensor) {
+        traced!("float_tanh", [tensor F] F, if canonical::fast_active::<B>(&tensor) {
             canonical::map::<B>(tensor, math::tanh_slice)
         } else {
             B::float_tanh(tensor)
@@ -116,7 +116,7 @@ impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
     }
 
     fn float_erf(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        traced!("float_erf", [tensor F] F, if active::<B>(&tensor) {
+        traced!("float_erf", [tensor F] F, if canonical::fast_active::<B>(&tensor) {
             canonical::map::<B>(tensor, math::erf_slice)
         } else {
             B::float_erf(tensor)

@@ -290,3 +290,29 @@ fn max_pool_and_its_gradient_equal_the_kernels_bits() {
         "max_pool2d backward"
     );
 }
+
+/// gelu's gradient through autodiff: Burn's tanh-approximation derivative, each step the IEEE
+/// f32 operation of the documented sequence (`ew::gelu_grad`'s docs), with the canonical
+/// `powi` and `tanh`; one fused pass gives the bits of that op-by-op composition.
+#[test]
+fn gelu_backward_is_the_documented_composition() {
+    let dev = canonical_mode();
+    let n = 257;
+    let mut x = normal("gelu-x", n);
+    x[..6].copy_from_slice(&[0.0, -0.0, 9.5, -9.5, 1e-30, f32::MAX]);
+    let r = normal("gelu-r", n);
+    let tx = Tensor::<A, 1>::from_data(TensorData::new(x.clone(), [n]), &dev).require_grad();
+    let tr = Tensor::<A, 1>::from_data(TensorData::new(r.clone(), [n]), &dev);
+    let grads = (activation::gelu(tx.clone()) * tr).sum().backward();
+    let got = values(tx.grad(&grads).unwrap());
+    let k = |c: f64| c as f32;
+    for i in 0..n {
+        let (v, g) = (x[i], r[i]);
+        let x3 = ew::powi(v, 3);
+        let t = math::tanh(x3 * k(0.0356774) + v * k(0.797885));
+        let sech = -(t * t) + 1.0;
+        let want = (t * 0.5 + ((x3 * k(0.0535161) + v * k(0.398942)) * sech + 0.5)) * g;
+        let want = if want.is_nan() { f32::NAN } else { want };
+        assert_eq!(got[i].to_bits(), want.to_bits(), "x = {v:e}");
+    }
+}

@@ -208,17 +208,23 @@ impl<O> Trainer<O> {
                 "config `mode`: `off` trains on the plain backend: use `Trainer::fit_plain`",
             ));
         }
-        Ditto::<I>::configure(device, ditto_config(&self.config));
-        if self.config.mode == Mode::Canonical {
-            check_conformance::<I>(self.config.strict, device)?;
-        }
-        let hooks = Hooks {
-            get: Ditto::<I>::rng_state,
-            set: Ditto::<I>::set_rng_state,
-            trace_start: Ditto::<I>::start_op_trace,
-            trace_take: Ditto::<I>::take_op_trace,
-        };
-        self.go::<TrainBackend<I>, M>(model, data, device, hooks)
+        // The decorator's state is per thread: configured here for the caller (who runs the
+        // trained model afterwards) and again on the pool thread the loop runs on.
+        let ditto = ditto_config(&self.config);
+        Ditto::<I>::configure(device, ditto);
+        in_pool(move || {
+            Ditto::<I>::configure(device, ditto);
+            if self.config.mode == Mode::Canonical {
+                check_conformance::<I>(self.config.strict, device)?;
+            }
+            let hooks = Hooks {
+                get: Ditto::<I>::rng_state,
+                set: Ditto::<I>::set_rng_state,
+                trace_start: Ditto::<I>::start_op_trace,
+                trace_take: Ditto::<I>::take_op_trace,
+            };
+            self.go::<TrainBackend<I>, M>(model, data, device, hooks)
+        })
     }
 
     /// Class: Burn's own guarantees only. Trains `model` on the plain autodiff backend `B`
@@ -264,7 +270,7 @@ impl<O> Trainer<O> {
             trace_start: |_| {},
             trace_take: |_| Vec::new(),
         };
-        self.go::<B, M>(model, data, device, hooks)
+        in_pool(move || self.go::<B, M>(model, data, device, hooks))
     }
 
     fn go<B, M>(
@@ -307,6 +313,16 @@ impl<O> Trainer<O> {
             run_dir: self.out,
         })
     }
+}
+
+/// Runs `f` on a thread of rayon's current pool (on this one if it is already a pool thread)
+/// and returns its result. Burn's CPU ops start parallel work with `rayon::scope` / `join`:
+/// from a thread outside the pool each such call hands a job to a pool thread and sleeps
+/// until it is done (two context switches per op, about half of a small model's step); from
+/// inside, the calling thread works too and the others join it. The thread does not change
+/// the bits (every kernel is thread-count invariant or sequential).
+fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
 }
 
 /// The config a run records: `config` with the data source `data` came from (each file's pin,

@@ -41,6 +41,23 @@ pub(crate) fn binary<B: Inner>(lhs: F<B>, rhs: F<B>, f: fn(f32, f32) -> f32) -> 
     upload::<B>(out, dims, &device)
 }
 
+/// Burn's gelu gradient in one host pass ([`ew::gelu_grad`]): the same bits as composing its
+/// ops one by one in canonical mode.
+pub(crate) fn gelu_backward<B: Inner>(x: F<B>, grad: F<B>) -> F<B> {
+    let device = B::float_device(&x);
+    let shape = x.shape();
+    let grad = if grad.shape() == shape {
+        grad
+    } else {
+        B::float_expand(grad, shape)
+    };
+    let (a, dims) = host::<B>(x);
+    let (g, _) = host::<B>(grad);
+    let mut out = vec![0f32; a.len()];
+    ew::gelu_grad_slice(&a, &g, &mut out);
+    upload::<B>(out, dims, &device)
+}
+
 /// `f(x, s)` element-wise for a scalar `s` (rounded to f32).
 pub(crate) fn with_scalar<B: Inner>(t: F<B>, s: Scalar, f: fn(f32, f32) -> f32) -> F<B> {
     let device = B::float_device(&t);

@@ -32,9 +32,9 @@ pub(crate) fn active<B: Inner>(t: &F<B>) -> bool {
     context::with::<B, _>(&device, |c| c.config.kernels == KernelMode::Canonical)
 }
 
-/// Whether `conv2d`, `max_pool2d` and `relu` (and their backward ops) on the device of `t`
-/// run ditto's canonical kernels: in canonical mode, and in run-to-run mode where the
-/// backend's are the slower (`Inner::CANONICAL_IN_RUN_TO_RUN`).
+/// Whether `conv2d`, `max_pool2d`, `relu`, `gelu`, `sigmoid`, `tanh`, `erf` (and their
+/// backward ops) and `matmul` (not `linear`) on the device of `t` run ditto's canonical kernels: in canonical mode, and
+/// in run-to-run mode where the backend's are the slower (`Inner::CANONICAL_IN_RUN_TO_RUN`).
 pub(crate) fn fast_active<B: Inner>(t: &F<B>) -> bool {
     B::CANONICAL_IN_RUN_TO_RUN || active::<B>(t)
 }

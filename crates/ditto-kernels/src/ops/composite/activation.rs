@@ -68,27 +68,6 @@ pub(crate) fn sigmoid_backward<B: Inner>(output: F<B>, grad: F<B>) -> F<B> {
     D::<B>::float_mul(v, grad)
 }
 
-/// Burn's gelu gradient: the derivative of the tanh approximation (not of the exact-erf
-/// `gelu`; kept for Burn's semantics), with the canonical `x^3` and `tanh`.
-pub(crate) fn gelu_backward<B: Inner>(x: F<B>, grad: F<B>) -> F<B> {
-    let x3 = D::<B>::float_powi_scalar(x.clone(), 3.into());
-    let c1 = D::<B>::float_mul_scalar(x3.clone(), 0.0356774.into());
-    let c2 = D::<B>::float_mul_scalar(x.clone(), 0.797885.into());
-    let c3 = D::<B>::float_mul_scalar(x3, 0.0535161.into());
-    let c4 = D::<B>::float_mul_scalar(x, 0.398942.into());
-    let tanh = D::<B>::float_tanh(D::<B>::float_add(c1, c2));
-    let sech = D::<B>::float_add_scalar(
-        D::<B>::float_neg(D::<B>::float_powi_scalar(tanh.clone(), 2.into())),
-        1.into(),
-    );
-    let y1 = D::<B>::float_mul_scalar(tanh, 0.5.into());
-    let y2 = D::<B>::float_add_scalar(
-        D::<B>::float_mul(D::<B>::float_add(c3, c4), sech),
-        0.5.into(),
-    );
-    D::<B>::float_mul(D::<B>::float_add(y1, y2), grad)
-}
-
 /// `m = max(-x, 0)`; `-m - ln(exp(-m) + exp(-x - m))`.
 pub(crate) fn log_sigmoid<B: Inner>(x: F<B>) -> F<B> {
     let neg = D::<B>::float_neg(x);
