@@ -152,7 +152,7 @@ fn conv2d_and_its_autodiff_backward_equal_the_kernels_bits() {
 /// On NdArray run-to-run mode also takes ditto's conv2d, 2-D max pooling and relu, backward
 /// included (`Inner::CANONICAL_IN_RUN_TO_RUN`, REPRODUCIBILITY.md): the canonical bits.
 #[test]
-fn run_to_run_mode_on_ndarray_runs_ditto_conv_pool_and_relu() {
+fn run_to_run_mode_on_ndarray_runs_dittos_faster_kernels() {
     let dev = Default::default();
     assert_eq!(D::config(&dev).kernels, KernelMode::RunToRun);
     conv2d_equals_the_kernels(dev);
@@ -178,6 +178,27 @@ fn run_to_run_mode_on_ndarray_runs_ditto_conv_pool_and_relu() {
     let r = activation::relu(Tensor::<D, 1>::from_data([-0.0f32, 1.5, -2.0], &dev));
     // burn-ndarray's own relu keeps -0.0; ditto's gives +0.0.
     assert_eq!(bits(&values(r)), vec![0, 1.5f32.to_bits(), 0]);
+    // The activations run ditto's canonical functions (burn-ndarray calls libm's).
+    let v = normal("r2r-act", 301);
+    let tv = Tensor::<D, 1>::from_data(TensorData::new(v.clone(), [301]), &dev);
+    let each = |f: fn(f32) -> f32| bits(&v.iter().map(|&a| f(a)).collect::<Vec<_>>());
+    assert_eq!(
+        bits(&values(activation::gelu(tv.clone()))),
+        each(math::gelu)
+    );
+    assert_eq!(
+        bits(&values(activation::sigmoid(tv.clone()))),
+        each(math::sigmoid)
+    );
+    assert_eq!(bits(&values(tv.clone().tanh())), each(math::tanh));
+    assert_eq!(bits(&values(tv.clone().erf())), each(math::erf));
+    // matmul (batched, as attention's) is the canonical one.
+    let (a, b) = (normal("r2r-a", 2 * 5 * 7), normal("r2r-b", 2 * 7 * 3));
+    let ta = Tensor::<D, 3>::from_data(TensorData::new(a.clone(), [2, 5, 7]), &dev);
+    let tb = Tensor::<D, 3>::from_data(TensorData::new(b.clone(), [2, 7, 3]), &dev);
+    let mut want = vec![0f32; 2 * 5 * 3];
+    matmul::matmul_batched(&a, &b, &mut want, 2, 5, 7, 3).unwrap();
+    assert_eq!(bits(&values(ta.matmul(tb))), bits(&want), "matmul");
 }
 
 fn conv2d_equals_the_kernels(dev: <D as burn::tensor::backend::BackendTypes>::Device) {

@@ -3,6 +3,8 @@
 //! canonical or exact on every backend. A new model or op that slips through to a forwarded,
 //! non-exact backend op fails here (strict mode would refuse it at run time as well).
 
+use std::collections::BTreeSet;
+
 use burn::backend::NdArray;
 use ditto_kernels::{CanonicalClass, canonical_class, record_ops};
 use ditto_train::{Mode, TrainConfig, TrainData, Trainer};
@@ -22,6 +24,12 @@ const EXAMPLES: [(&str, &str); 3] = [
     ),
 ];
 
+/// `record_ops` records the ops called on its own thread, and `Trainer::fit` runs its loop
+/// on a rayon pool thread: recording from a pool thread makes them the same thread.
+fn recorded<R: Send>(f: impl FnOnce() -> R + Send) -> (R, BTreeSet<&'static str>) {
+    rayon::scope(|_| record_ops(f))
+}
+
 #[test]
 fn canonical_steps_of_every_bundled_example_call_only_canonical_or_exact_ops() {
     for (name, text) in EXAMPLES {
@@ -32,7 +40,7 @@ fn canonical_steps_of_every_bundled_example_call_only_canonical_or_exact_ops() {
         let dir = tempfile::tempdir().unwrap();
         let trainer = Trainer::new(config).unwrap().out(dir.path());
         let (result, used) =
-            record_ops(|| trainer.fit_bundled::<NdArray>(&data, &Default::default()));
+            recorded(|| trainer.fit_bundled::<NdArray>(&data, &Default::default()));
         result.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(used.contains("float_matmul"), "{name}: {used:?}");
         let bad: Vec<_> = used
@@ -65,7 +73,7 @@ fn the_transformer_example_uses_attention_layer_norm_and_gelu() {
     let data = TrainData::bundled(&config).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let trainer = Trainer::new(config).unwrap().out(dir.path());
-    let (result, used) = record_ops(|| trainer.fit_bundled::<NdArray>(&data, &Default::default()));
+    let (result, used) = recorded(|| trainer.fit_bundled::<NdArray>(&data, &Default::default()));
     result.unwrap();
     for op in [
         "gelu",
