@@ -6,10 +6,17 @@
 //! `fma(a, b, c)` below is `fused(a, b, c)` (`canonical::fma`): `a * b + c` rounded once.
 //!
 //! Longer than ~400 lines on purpose: the transcendentals share their reductions and
-//! polynomial helpers, and CANONICAL.md specifies them as one unit.
+//! polynomial helpers, and CANONICAL.md specifies them as one unit. Their slice forms (the
+//! SIMD loops) are in `math/slices.rs`.
 
 use super::fma::fused;
-use super::simd::{Isa, Unary, map};
+
+#[path = "math/slices.rs"]
+mod slices;
+pub use slices::{
+    MathFn, erf_slice, exp_slice, gelu_slice, ln_slice, map_with, powf_slice, sigmoid_slice,
+    softplus_slice, tanh_slice,
+};
 
 /// Class: portable (canonical). `e^x`. Cody-Waite reduction `x = q ln2 + s`, the degree-9
 /// Taylor polynomial for `e^s` and a two-step scaling by `2^q`.
@@ -170,121 +177,6 @@ pub fn powf(x: f32, y: f32) -> f32 {
     let zh = y * lh;
     let zl = fused(y, lh, -zh) + y * ll;
     signed(exp_df(zh, zl))
-}
-
-/// Class: portable (canonical). `out[i] = exp(x[i])` (SIMD across elements, same bits).
-pub fn exp_slice(x: &[f32], out: &mut [f32]) {
-    map_with(Isa::active(), MathFn::Exp, x, out);
-}
-
-/// Class: portable (canonical). `out[i] = ln(x[i])`.
-pub fn ln_slice(x: &[f32], out: &mut [f32]) {
-    map_with(Isa::active(), MathFn::Ln, x, out);
-}
-
-/// Class: portable (canonical). `out[i] = tanh(x[i])`.
-pub fn tanh_slice(x: &[f32], out: &mut [f32]) {
-    map_with(Isa::active(), MathFn::Tanh, x, out);
-}
-
-/// Class: portable (canonical). `out[i] = sigmoid(x[i])`.
-pub fn sigmoid_slice(x: &[f32], out: &mut [f32]) {
-    map_with(Isa::active(), MathFn::Sigmoid, x, out);
-}
-
-/// Class: portable (canonical). `out[i] = erf(x[i])`.
-pub fn erf_slice(x: &[f32], out: &mut [f32]) {
-    map_with(Isa::active(), MathFn::Erf, x, out);
-}
-
-/// Class: portable (canonical). `out[i] = gelu(x[i])`.
-pub fn gelu_slice(x: &[f32], out: &mut [f32]) {
-    map_with(Isa::active(), MathFn::Gelu, x, out);
-}
-
-/// Class: portable (canonical). `out[i] = softplus(x[i])`.
-pub fn softplus_slice(x: &[f32], out: &mut [f32]) {
-    map_with(Isa::active(), MathFn::Softplus, x, out);
-}
-
-/// Class: portable (canonical). `out[i] = powf(x[i], y)`.
-pub fn powf_slice(x: &[f32], y: f32, out: &mut [f32]) {
-    map_with(Isa::active(), MathFn::Powf(y), x, out);
-}
-
-/// Class: portable (canonical). One of this module's element-wise functions, for
-/// [`map_with`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum MathFn {
-    /// [`exp`].
-    Exp,
-    /// [`ln`].
-    Ln,
-    /// [`tanh`].
-    Tanh,
-    /// [`sigmoid`].
-    Sigmoid,
-    /// [`erf`].
-    Erf,
-    /// [`gelu`].
-    Gelu,
-    /// [`softplus`].
-    Softplus,
-    /// [`powf`] with this exponent.
-    Powf(f32),
-}
-
-/// Class: portable (canonical). `out[i] = f(x[i])` for `i < min(x.len(), out.len())`, on an
-/// explicit instruction set (every [`Isa`] gives the same bits; for tests and benches). The
-/// `*_slice` functions are this on [`Isa::active`].
-pub fn map_with(isa: Isa, f: MathFn, x: &[f32], out: &mut [f32]) {
-    match f {
-        MathFn::Exp => map(isa, x, out, ExpOp),
-        MathFn::Ln => map(isa, x, out, LnOp),
-        MathFn::Tanh => map(isa, x, out, TanhOp),
-        MathFn::Sigmoid => map(isa, x, out, SigmoidOp),
-        MathFn::Erf => map(isa, x, out, ErfOp),
-        MathFn::Gelu => map(isa, x, out, GeluOp),
-        MathFn::Softplus => map(isa, x, out, SoftplusOp),
-        MathFn::Powf(y) => map(isa, x, out, PowfOp(y)),
-    }
-}
-
-/// [`Unary`] ops calling the functions above by path (a generic over the fn item would call
-/// it through a shim that need not be inlined into the `#[target_feature]` loop).
-macro_rules! unary_ops {
-    ($($name:ident = $f:ident;)*) => {$(
-        #[derive(Clone, Copy)]
-        pub(crate) struct $name;
-
-        impl Unary for $name {
-            #[inline(always)]
-            fn apply(self, v: f32) -> f32 {
-                $f(v)
-            }
-        }
-    )*};
-}
-
-unary_ops! {
-    ExpOp = exp;
-    LnOp = ln;
-    TanhOp = tanh;
-    SigmoidOp = sigmoid;
-    ErfOp = erf;
-    GeluOp = gelu;
-    SoftplusOp = softplus;
-}
-
-#[derive(Clone, Copy)]
-pub(crate) struct PowfOp(pub(crate) f32);
-
-impl Unary for PowfOp {
-    #[inline(always)]
-    fn apply(self, v: f32) -> f32 {
-        powf(v, self.0)
-    }
 }
 
 const SIGN: u32 = 0x8000_0000;

@@ -19,6 +19,21 @@ pub(crate) fn map_each<B: Inner>(t: F<B>, f: fn(f32) -> f32) -> F<B> {
 
 /// `f(lhs, rhs)` element-wise, after broadcasting both to one shape (exact copies).
 pub(crate) fn binary<B: Inner>(lhs: F<B>, rhs: F<B>, f: fn(f32, f32) -> f32) -> F<B> {
+    binary_slices::<B>(lhs, rhs, |a, b, out| ok(ew::zip_map(a, b, out, f)))
+}
+
+/// Burn's gelu gradient in one host pass ([`ew::gelu_grad`]): the same bits as composing its
+/// ops one by one in canonical mode.
+pub(crate) fn gelu_backward<B: Inner>(x: F<B>, grad: F<B>) -> F<B> {
+    binary_slices::<B>(x, grad, ew::gelu_grad_slice)
+}
+
+/// `f(lhs values, rhs values, out)` on the host, after broadcasting both to one shape.
+fn binary_slices<B: Inner>(
+    lhs: F<B>,
+    rhs: F<B>,
+    f: impl FnOnce(&[f32], &[f32], &mut [f32]),
+) -> F<B> {
     let device = B::float_device(&lhs);
     let shape = lhs
         .shape()
@@ -37,24 +52,7 @@ pub(crate) fn binary<B: Inner>(lhs: F<B>, rhs: F<B>, f: fn(f32, f32) -> f32) -> 
     let (a, dims) = host::<B>(lhs);
     let (b, _) = host::<B>(rhs);
     let mut out = vec![0f32; a.len()];
-    ok(ew::zip_map(&a, &b, &mut out, f));
-    upload::<B>(out, dims, &device)
-}
-
-/// Burn's gelu gradient in one host pass ([`ew::gelu_grad`]): the same bits as composing its
-/// ops one by one in canonical mode.
-pub(crate) fn gelu_backward<B: Inner>(x: F<B>, grad: F<B>) -> F<B> {
-    let device = B::float_device(&x);
-    let shape = x.shape();
-    let grad = if grad.shape() == shape {
-        grad
-    } else {
-        B::float_expand(grad, shape)
-    };
-    let (a, dims) = host::<B>(x);
-    let (g, _) = host::<B>(grad);
-    let mut out = vec![0f32; a.len()];
-    ew::gelu_grad_slice(&a, &g, &mut out);
+    f(&a, &b, &mut out);
     upload::<B>(out, dims, &device)
 }
 
