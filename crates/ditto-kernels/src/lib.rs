@@ -19,6 +19,7 @@ pub mod conformance;
 mod context;
 mod forward;
 mod inner;
+pub mod microbatch;
 mod ops;
 mod rng_state;
 mod strict;

@@ -60,6 +60,10 @@ pub struct TrainConfig {
     pub keep_checkpoints: usize,
     /// Data-loader worker threads (never changes results).
     pub workers: usize,
+    /// Data-parallel peers and micro-batches per step (in canonical mode never changes
+    /// results). Written only when not `1 x 1`.
+    #[serde(skip_serializing_if = "ParallelConfig::is_single")]
+    pub parallel: ParallelConfig,
     /// Log a metrics line every this many steps.
     pub log_every: usize,
 }
@@ -188,7 +192,42 @@ impl Default for TrainConfig {
             keep_checkpoints: 3,
             workers: 0,
             log_every: 10,
+            parallel: ParallelConfig::default(),
         }
+    }
+}
+
+/// Class: portable in canonical mode (every `peers` and `accumulate` give the bits of
+/// `1 x 1`; `crates/ditto-kernels/CANONICAL.md`, "Micro-batches and peers"). How a step's
+/// batch is cut: into `peers * accumulate` contiguous micro-batches by sample position (sizes
+/// differ by at most one), `accumulate` per peer; peers are threads sharing the cores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ParallelConfig {
+    /// Data-parallel peers (threads; each gets an equal share of the run's threads).
+    pub peers: usize,
+    /// Micro-batches per peer per step (gradient accumulation).
+    pub accumulate: usize,
+}
+
+impl Default for ParallelConfig {
+    fn default() -> Self {
+        Self {
+            peers: 1,
+            accumulate: 1,
+        }
+    }
+}
+
+impl ParallelConfig {
+    /// Class: not applicable. Micro-batches per step: `peers * accumulate`.
+    pub fn micro_batches(&self) -> usize {
+        self.peers.saturating_mul(self.accumulate)
+    }
+
+    /// Class: not applicable. Whether this is one peer with one batch per step.
+    pub fn is_single(&self) -> bool {
+        self.micro_batches() == 1
     }
 }
 
@@ -310,6 +349,38 @@ impl TrainConfig {
         self.data.validate()?;
         if self.batch_size == 0 {
             return bad("batch_size", "must be at least 1".into());
+        }
+        let par = self.parallel;
+        if par.peers == 0 || par.accumulate == 0 || par.peers > 64 || par.accumulate > 1024 {
+            return bad(
+                "parallel",
+                format!(
+                    "peers must be in 1..=64 and accumulate in 1..=1024, got {} and {}",
+                    par.peers, par.accumulate
+                ),
+            );
+        }
+        if !par.is_single() {
+            if self.mode == Mode::Off {
+                return bad(
+                    "parallel",
+                    "peers or accumulate above 1 need ditto's decorator (mode `canonical` or \
+                     `run-to-run`), not `off`"
+                        .into(),
+                );
+            }
+            if self.batch_size < 2 * par.micro_batches() {
+                return bad(
+                    "parallel",
+                    format!(
+                        "{} micro-batches need a batch_size of at least {} (two samples each), \
+                         got {}",
+                        par.micro_batches(),
+                        2 * par.micro_batches(),
+                        self.batch_size
+                    ),
+                );
+            }
         }
         if self.epochs == 0 && self.max_steps.is_none() {
             return bad("epochs", "must be at least 1 (or set max_steps)".into());

@@ -1,6 +1,7 @@
 //! What training minimises: the [`Objective`] trait, with classification and regression.
 
 use burn::nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction};
+use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
@@ -77,6 +78,16 @@ pub trait Objective<B: Backend, M>: Send + Sync {
     /// Class: as the ops. The scalar (1-element) loss of `batch`, to minimise.
     fn loss(&self, model: &M, batch: &TensorBatch<B>) -> Tensor<B, 1>;
 
+    /// Class: as the ops. The loss before its mean: `[rows, k]`, row `r` computed from sample
+    /// `r` alone, such that [`Objective::loss`] is the mean of all its elements. Needed to cut
+    /// a batch into micro-batches (`[parallel]`): the trainer then takes the loss as
+    /// `sum * (1 / (batch rows * k))`, whose gradient has the bits of `mean`'s. Default: `None`
+    /// (the trainer refuses `peers` or `accumulate` above 1).
+    fn sample_loss(&self, model: &M, batch: &TensorBatch<B>) -> Option<Tensor<B, 2>> {
+        let _ = (model, batch);
+        None
+    }
+
     /// Class: as the ops. The loss and metric sums of a test batch. Default: the loss only.
     fn evaluate(&self, model: &M, batch: &TensorBatch<B>) -> Evaluation {
         Evaluation {
@@ -104,6 +115,16 @@ impl<B: Backend, M: TrainModel<B>> Objective<B, M> for Classification {
     fn loss(&self, model: &M, batch: &TensorBatch<B>) -> Tensor<B, 1> {
         let logits = model.forward(batch.inputs.clone());
         cross_entropy(logits, classes(batch))
+    }
+
+    /// Burn's cross-entropy before its mean: `-log_softmax(logits)[class]` per sample (the
+    /// same ops as `CrossEntropyLoss`, whose loss is `-(mean of the gathered values)`).
+    fn sample_loss(&self, model: &M, batch: &TensorBatch<B>) -> Option<Tensor<B, 2>> {
+        let logits = model.forward(batch.inputs.clone());
+        let y = classes(batch);
+        let [rows] = y.dims();
+        let picked = log_softmax(logits, 1).gather(1, y.reshape([rows, 1]));
+        Some(picked.neg())
     }
 
     fn evaluate(&self, model: &M, batch: &TensorBatch<B>) -> Evaluation {
@@ -136,6 +157,13 @@ impl<B: Backend, M: TrainModel<B>> Objective<B, M> for Regression {
             model.forward(batch.inputs.clone()),
             values(batch),
             Reduction::Mean,
+        )
+    }
+
+    /// Burn's squared errors before their mean.
+    fn sample_loss(&self, model: &M, batch: &TensorBatch<B>) -> Option<Tensor<B, 2>> {
+        Some(
+            MseLoss::new().forward_no_reduction(model.forward(batch.inputs.clone()), values(batch)),
         )
     }
 

@@ -18,6 +18,12 @@ pub(crate) struct Args {
     /// CPU threads; never changes the result.
     #[arg(long)]
     pub(crate) threads: Option<usize>,
+    /// Continue with this many data-parallel peers (canonical mode: the same bits for any).
+    #[arg(long)]
+    pub(crate) peers: Option<usize>,
+    /// Continue with this many micro-batches per peer (canonical mode: the same bits for any).
+    #[arg(long)]
+    pub(crate) accumulate: Option<usize>,
     /// Override the run's backend (run-to-run results hold on the same backend only).
     #[arg(long, value_enum)]
     pub(crate) backend: Option<BackendArg>,
@@ -46,6 +52,13 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     if let Some(b) = a.backend {
         cfg.backend = b.kind();
     }
+    if let Some(w) = a.peers {
+        cfg.parallel.peers = w;
+    }
+    if let Some(k) = a.accumulate {
+        cfg.parallel.accumulate = k;
+    }
+    cfg.validate()?;
     let summary = crate::cmd::train(&cfg, Some(ck), &out, a.max_steps, a.trace_ops)?;
     crate::cmd::report(&summary, &out);
     Ok(ExitCode::SUCCESS)

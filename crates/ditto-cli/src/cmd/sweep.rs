@@ -36,6 +36,12 @@ pub(crate) struct Args {
     /// Kernel modes (comma list): run-to-run, canonical, off.
     #[arg(long, default_value = "run-to-run")]
     pub(crate) modes: String,
+    /// Data-parallel peer counts (comma list); the first is the reference.
+    #[arg(long, default_value = "1")]
+    pub(crate) peers: String,
+    /// Micro-batches per peer (comma list); the first is the reference.
+    #[arg(long, default_value = "1")]
+    pub(crate) accumulate: String,
     /// Steps per cell (default: the config's).
     #[arg(long)]
     pub(crate) max_steps: Option<usize>,
@@ -89,6 +95,8 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
         simd,
         backends,
         modes,
+        peers: positive(&a.peers, "--peers")?,
+        accumulate: positive(&a.accumulate, "--accumulate")?,
         max_steps: a.max_steps,
         out: a.out.clone(),
         jobs: a.jobs,
@@ -132,4 +140,13 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A comma list of counts, each at least 1.
+fn positive(list: &str, flag: &str) -> Res<Vec<usize>> {
+    let v = sweep::parse_list::<usize>(list, flag)?;
+    if v.contains(&0) {
+        return Err(format!("{flag}: a count of 0").into());
+    }
+    Ok(v)
 }

@@ -36,6 +36,14 @@ pub(crate) struct Args {
     /// Data-loader workers; never changes the result.
     #[arg(long)]
     pub(crate) workers: Option<usize>,
+    /// Data-parallel peers (threads sharing the cores); in canonical mode never changes the
+    /// result.
+    #[arg(long)]
+    pub(crate) peers: Option<usize>,
+    /// Micro-batches per peer per step (gradient accumulation at the same global batch); in
+    /// canonical mode never changes the result.
+    #[arg(long)]
+    pub(crate) accumulate: Option<usize>,
     /// Stop after this many steps.
     #[arg(long)]
     pub(crate) max_steps: Option<usize>,
@@ -69,6 +77,12 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     }
     if let Some(m) = a.mode {
         cfg.mode = m;
+    }
+    if let Some(w) = a.peers {
+        cfg.parallel.peers = w;
+    }
+    if let Some(k) = a.accumulate {
+        cfg.parallel.accumulate = k;
     }
     cfg.validate()?;
     if a.print_config {

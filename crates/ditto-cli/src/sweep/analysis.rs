@@ -33,6 +33,8 @@ impl Sweep {
             threads: self.threads[0],
             workers: self.workers[0],
             simd: self.simd[0].clone(),
+            peers: self.peers[0],
+            accumulate: self.accumulate[0],
             seed,
         };
         for r in &mut results {
@@ -69,7 +71,7 @@ impl Sweep {
             );
             let mut factors: BTreeMap<String, Vec<DriftRow>> = BTreeMap::new();
             let mut all_zero = true;
-            let factor_values: [(&str, Vec<String>); 4] = [
+            let factor_values: [(&str, Vec<String>); 6] = [
                 (
                     "threads",
                     self.threads.iter().map(ToString::to_string).collect(),
@@ -80,6 +82,14 @@ impl Sweep {
                 ),
                 ("simd", self.simd.clone()),
                 ("backends", self.backends.clone()),
+                (
+                    "peers",
+                    self.peers.iter().map(ToString::to_string).collect(),
+                ),
+                (
+                    "accumulate",
+                    self.accumulate.iter().map(ToString::to_string).collect(),
+                ),
             ];
             for (factor, values) in factor_values {
                 if values.len() < 2 {
@@ -100,6 +110,8 @@ impl Sweep {
                             "threads" => c.threads = v.parse().unwrap_or(0),
                             "workers" => c.workers = v.parse().unwrap_or(0),
                             "simd" => c.simd = v.clone(),
+                            "peers" => c.peers = v.parse().unwrap_or(0),
+                            "accumulate" => c.accumulate = v.parse().unwrap_or(0),
                             _ => c.backend = v.clone(),
                         }
                         let Some(r) = find(&c) else { continue };
@@ -151,6 +163,8 @@ impl Sweep {
                 simd: self.simd.clone(),
                 backends: self.backends.clone(),
                 modes: self.modes.clone(),
+                peers: self.peers.clone(),
+                accumulate: self.accumulate.clone(),
                 max_steps: self.max_steps,
             },
             seeds,

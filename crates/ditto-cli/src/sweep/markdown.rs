@@ -10,14 +10,16 @@ pub(super) fn markdown(r: &Report) -> String {
     let _ = writeln!(md, "# ditto sweep: {}\n", r.example);
     let _ = writeln!(
         md,
-        "Grid: seeds {:?}, threads {:?}, workers {:?}, SIMD {:?}, backends {:?}, modes {:?}{}; \
-         {} cells.\n",
+        "Grid: seeds {:?}, threads {:?}, workers {:?}, SIMD {:?}, backends {:?}, modes {:?}, \
+         peers {:?}, accumulate {:?}{}; {} cells.\n",
         g.seeds,
         g.threads,
         g.workers,
         g.simd,
         g.backends,
         g.modes,
+        g.peers,
+        g.accumulate,
         g.max_steps
             .map_or(String::new(), |m| format!(", {m} steps")),
         r.cells.len()
@@ -47,7 +49,7 @@ pub(super) fn markdown(r: &Report) -> String {
     }
     let _ = writeln!(
         md,
-        "\n## Variation that must be zero: same seed, other threads / workers / SIMD level / backend\n"
+        "\n## Variation that must be zero: same seed, other threads / workers / SIMD level / backend / peers / accumulate\n"
     );
     let _ = writeln!(
         md,

@@ -30,6 +30,10 @@ pub struct Sweep {
     pub simd: Vec<String>,
     pub backends: Vec<String>,
     pub modes: Vec<String>,
+    /// Data-parallel peer counts (`[parallel] peers`).
+    pub peers: Vec<usize>,
+    /// Micro-batches per peer (`[parallel] accumulate`).
+    pub accumulate: Vec<usize>,
     pub max_steps: Option<usize>,
     pub out: PathBuf,
     pub jobs: usize,
@@ -45,6 +49,12 @@ pub struct Cell {
     /// The cell's `DITTO_SIMD` level (`auto`: the variable unset).
     #[serde(default = "auto")]
     pub simd: String,
+    /// Data-parallel peers.
+    #[serde(default = "one")]
+    pub peers: usize,
+    /// Micro-batches per peer.
+    #[serde(default = "one")]
+    pub accumulate: usize,
     pub seed: u64,
 }
 
@@ -57,8 +67,13 @@ impl Cell {
         } else {
             format!("-simd{}", self.simd)
         };
+        let parallel = if (self.peers, self.accumulate) == (1, 1) {
+            String::new()
+        } else {
+            format!("-p{}-k{}", self.peers, self.accumulate)
+        };
         format!(
-            "{}-{}-t{}-w{}{simd}-s{}",
+            "{}-{}-t{}-w{}{simd}{parallel}-s{}",
             self.mode, self.backend, self.threads, self.workers, self.seed
         )
     }
@@ -71,6 +86,14 @@ pub const SIMD_LEVELS: &[&str] = &["auto", "avx2", "off", "scalar"];
 
 fn auto() -> String {
     "auto".into()
+}
+
+fn one() -> usize {
+    1
+}
+
+fn ones() -> Vec<usize> {
+    vec![1]
 }
 
 /// A finished cell's results.
@@ -119,6 +142,10 @@ pub struct Grid {
     pub simd: Vec<String>,
     pub backends: Vec<String>,
     pub modes: Vec<String>,
+    #[serde(default = "ones")]
+    pub peers: Vec<usize>,
+    #[serde(default = "ones")]
+    pub accumulate: Vec<usize>,
     pub max_steps: Option<usize>,
 }
 

@@ -15,15 +15,19 @@ impl Sweep {
                 for &threads in &self.threads {
                     for &workers in &self.workers {
                         for simd in &self.simd {
-                            for &seed in &self.seeds {
-                                v.push(Cell {
-                                    mode: mode.clone(),
-                                    backend: backend.clone(),
-                                    threads,
-                                    workers,
-                                    simd: simd.clone(),
-                                    seed,
-                                });
+                            for (peers, accumulate) in self.parallel() {
+                                for &seed in &self.seeds {
+                                    v.push(Cell {
+                                        mode: mode.clone(),
+                                        backend: backend.clone(),
+                                        threads,
+                                        workers,
+                                        simd: simd.clone(),
+                                        peers,
+                                        accumulate,
+                                        seed,
+                                    });
+                                }
                             }
                         }
                     }
@@ -33,6 +37,14 @@ impl Sweep {
         v
     }
 
+    /// Every (peers, accumulate) pair of the grid.
+    fn parallel(&self) -> Vec<(usize, usize)> {
+        self.peers
+            .iter()
+            .flat_map(|&w| self.accumulate.iter().map(move |&k| (w, k)))
+            .collect()
+    }
+
     /// The config `ditto train` resolves for a cell.
     pub(super) fn cell_config(&self, c: &Cell) -> TrainConfig {
         let mut cfg = self.config.clone();
@@ -40,6 +52,8 @@ impl Sweep {
         cfg.workers = c.workers;
         cfg.backend = c.backend.parse().unwrap_or(cfg.backend);
         cfg.mode = c.mode.parse().unwrap_or(cfg.mode);
+        cfg.parallel.peers = c.peers;
+        cfg.parallel.accumulate = c.accumulate;
         if self.max_steps.is_some() {
             cfg.max_steps = self.max_steps;
         }
@@ -108,6 +122,8 @@ impl Sweep {
                     .args(["--workers", &c.workers.to_string()])
                     .args(["--backend", &c.backend])
                     .args(["--mode", &c.mode])
+                    .args(["--peers", &c.peers.to_string()])
+                    .args(["--accumulate", &c.accumulate.to_string()])
                     .arg("--out")
                     .arg(&dir)
                     .stdout(Stdio::null())

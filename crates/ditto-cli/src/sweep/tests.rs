@@ -18,6 +18,8 @@ fn drift_is_detected_and_identical_runs_are_not_flagged() {
         simd: vec!["auto".into()],
         backends: vec!["ndarray".into()],
         modes: vec!["run-to-run".into()],
+        peers: vec![1],
+        accumulate: vec![1],
         max_steps: Some(5),
         out: t.path().to_path_buf(),
         jobs: 1,

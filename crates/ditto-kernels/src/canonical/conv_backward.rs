@@ -36,15 +36,7 @@ pub fn conv2d_weight_grad(
     check_len(op, "x", x.len(), numel(op, &x_shape)?)?;
     check_len(op, "gy", gy.len(), geo.out_len(op)?)?;
     check_len(op, "grad_w", grad_w.len(), numel(op, &w_shape)?)?;
-    let Geometry {
-        n,
-        c_out,
-        k,
-        p,
-        cog,
-        cig,
-        ..
-    } = geo;
+    let Geometry { n, c_out, p, .. } = geo;
     let np = n * p;
     if let Some(gb) = grad_bias {
         check_len(op, "grad_bias", gb.len(), c_out)?;
@@ -57,11 +49,56 @@ pub fn conv2d_weight_grad(
             *v = reduce::sum_all(&seq);
         }
     }
+    weight_grad(x, x_shape, gy, &geo, opts, grad_w, false)
+}
+
+/// Class: portable (canonical). [`conv2d_weight_grad`]'s weight part continuing each chain
+/// from the value `grad_w` holds instead of `+0.0`: the gradients of consecutive sample
+/// ranges (micro-batches), each pushed in turn, give the bits of one gradient over all the
+/// samples (the chain runs over `(n, oh, ow)` with `n` slowest). Errors on a shape mismatch.
+pub fn conv2d_weight_grad_from(
+    x: &[f32],
+    x_shape: [usize; 4],
+    gy: &[f32],
+    w_shape: [usize; 4],
+    opts: &Conv2dOptions,
+    grad_w: &mut [f32],
+) -> Result<(), Error> {
+    let op = "conv2d_weight_grad";
+    let geo = Geometry::new(op, x_shape, w_shape, opts)?;
+    check_len(op, "x", x.len(), numel(op, &x_shape)?)?;
+    check_len(op, "gy", gy.len(), geo.out_len(op)?)?;
+    check_len(op, "grad_w", grad_w.len(), numel(op, &w_shape)?)?;
+    weight_grad(x, x_shape, gy, &geo, opts, grad_w, true)
+}
+
+/// The weight gradient of checked operands; `from`: continue the chains from `grad_w`.
+fn weight_grad(
+    x: &[f32],
+    x_shape: [usize; 4],
+    gy: &[f32],
+    geo: &Geometry,
+    opts: &Conv2dOptions,
+    grad_w: &mut [f32],
+    from: bool,
+) -> Result<(), Error> {
+    let &Geometry {
+        n,
+        c_out,
+        k,
+        p,
+        cog,
+        cig,
+        ..
+    } = geo;
+    let np = n * p;
     if k == 0 || cog == 0 {
         return Ok(());
     }
     if np == 0 {
-        grad_w.fill(0.0);
+        if !from {
+            grad_w.fill(0.0);
+        }
         return Ok(());
     }
     let [_, c_in, h, w] = x_shape;
@@ -95,7 +132,18 @@ pub fn conv2d_weight_grad(
         // grad_w_g^T (k x cog) = cols (k x np) . gyg^T (np x cog): each output's chain runs over
         // (n, p) ascending, as the spec says (fma(a, b, c) = fma(b, a, c) exactly). With the
         // k rows as the product's rows, threads split them (a group has few c_out).
-        matmul::matmul_strided(
+        let gw = &mut grad_w[gi * cog * k..(gi + 1) * cog * k];
+        let product = if from {
+            for (r, row) in gwt.chunks_mut(cog).enumerate() {
+                for (c, v) in row.iter_mut().enumerate() {
+                    *v = gw[c * k + r];
+                }
+            }
+            matmul::matmul_strided_from
+        } else {
+            matmul::matmul_strided
+        };
+        product(
             Isa::active(),
             &cols,
             Strides::row_major(k, np),
@@ -107,7 +155,6 @@ pub fn conv2d_weight_grad(
             np,
             cog,
         )?;
-        let gw = &mut grad_w[gi * cog * k..(gi + 1) * cog * k];
         for (r, row) in gwt.chunks(cog).enumerate() {
             for (c, &v) in row.iter().enumerate() {
                 gw[c * k + r] = v;

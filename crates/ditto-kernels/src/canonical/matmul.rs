@@ -107,6 +107,40 @@ pub fn matmul_strided(
     k: usize,
     n: usize,
 ) -> Result<(), Error> {
+    strided(isa, a, sa, b, sb, out, [batch, m, k, n], false)
+}
+
+/// Class: portable (canonical). [`matmul_strided`] continuing each output's chain from the
+/// value `out` holds (`acc = out[i][j]` instead of `+0.0`), so a product whose `k` axis is cut
+/// into consecutive pieces (micro-batches of a weight gradient `xᵀ · dy`) gives, piece after
+/// piece, the bits of one product over the whole axis. `k == 0` leaves `out` unchanged.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_strided_from(
+    isa: Isa,
+    a: &[f32],
+    sa: Strides,
+    b: &[f32],
+    sb: Strides,
+    out: &mut [f32],
+    batch: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+) -> Result<(), Error> {
+    strided(isa, a, sa, b, sb, out, [batch, m, k, n], true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn strided(
+    isa: Isa,
+    a: &[f32],
+    sa: Strides,
+    b: &[f32],
+    sb: Strides,
+    out: &mut [f32],
+    [batch, m, k, n]: [usize; 4],
+    from: bool,
+) -> Result<(), Error> {
     check_len("matmul", "out", out.len(), batch * m * n)?;
     check_span("a", a.len(), sa, batch, m, k)?;
     check_span("b", b.len(), sb, batch, k, n)?;
@@ -114,7 +148,9 @@ pub fn matmul_strided(
         return Ok(());
     }
     if k == 0 {
-        out.fill(0.0);
+        if !from {
+            out.fill(0.0);
+        }
         return Ok(());
     }
     let isa = isa.clamp();
@@ -129,7 +165,7 @@ pub fn matmul_strided(
             offset: t * sb.batch,
             s: sb,
         };
-        gemm(isa, a_t, b_t, out_t, m, k, n);
+        gemm(isa, a_t, b_t, out_t, [m, k, n], from);
     }
     Ok(())
 }
@@ -180,7 +216,8 @@ fn check_span(
 }
 
 /// One product into dense row-major `out` (`m x n`).
-fn gemm(isa: Isa, a: View<'_>, b: View<'_>, out: &mut [f32], m: usize, k: usize, n: usize) {
+/// `from`: each chain starts from the value in `out` instead of `+0.0`.
+fn gemm(isa: Isa, a: View<'_>, b: View<'_>, out: &mut [f32], [m, k, n]: [usize; 3], from: bool) {
     let (_, nr) = isa.tile();
     let npanels = n.div_ceil(nr);
     // B packed once, whole k: panel jp holds b[p][jp*nr + j] at [jp][p][j], zero padded.
@@ -201,7 +238,7 @@ fn gemm(isa: Isa, a: View<'_>, b: View<'_>, out: &mut [f32], m: usize, k: usize,
         let (mr, _) = isa.tile();
         let mc = (m.div_ceil(4 * threads).max(32).div_ceil(mr) * mr).clamp(mr, 16 * mr);
         let block = |(rb, out_rows): (usize, &mut [f32])| {
-            row_block(isa, a, bpack, out_rows, rb * mc, k, n);
+            row_block(isa, a, bpack, out_rows, rb * mc, [k, n], from);
         };
         if parallel {
             out.par_chunks_mut(mc * n).enumerate().for_each(block);
@@ -304,8 +341,8 @@ fn row_block(
     bpack: &[f32],
     out_rows: &mut [f32],
     r0: usize,
-    k: usize,
-    n: usize,
+    [k, n]: [usize; 2],
+    from: bool,
 ) {
     let (mr, nr) = isa.tile();
     let rows = out_rows.len() / n;
@@ -330,9 +367,10 @@ fn row_block(
                 for ip in 0..mpanels {
                     let i0 = ip * mr;
                     let h = mr.min(rows - i0);
-                    // The chain starts from +0.0; later blocks continue from the stored value.
+                    // The chain starts from +0.0 (or `out`'s value when continuing); later
+                    // blocks continue from the stored value.
                     tile.fill(0.0);
-                    if k0 > 0 {
+                    if k0 > 0 || from {
                         for i in 0..h {
                             let src = &out_rows[(i0 + i) * n + j0..(i0 + i) * n + j0 + w];
                             tile[i * nr..i * nr + w].copy_from_slice(src);

@@ -9,6 +9,7 @@
 //!
 //! * [`matmul`]: FMA chains over `k` ascending (batched and strided forms).
 //! * [`reduce`]: sums and means in a fixed blocked order; order-free max, min, arg-max/min.
+//! * [`carry`]: those sums fed in pieces (micro-batches), with the same bits.
 //! * [`math`]: `exp`, `ln`, `tanh`, `sigmoid`, `erf`, `gelu`, `softplus`, `powf`.
 //! * [`softmax`]: softmax, log-softmax, cross-entropy, layer norm as compositions.
 //! * [`conv`]: conv2d as im2col + canonical matmul; max and average pooling.
@@ -22,6 +23,7 @@
 //!
 //! Shape mismatches return an [`Error`]; kernels never panic on user input.
 
+pub mod carry;
 pub mod conv;
 pub mod conv_backward;
 pub mod elementwise;

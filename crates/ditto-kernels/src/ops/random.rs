@@ -7,6 +7,7 @@ use ditto_rng::Stream;
 use crate::config::Strict;
 use crate::context;
 use crate::inner::Inner;
+use crate::microbatch;
 use crate::rng_state::RngState;
 
 /// `float_random`: one op call, one stream (see [`RngState`]); values in row-major order:
@@ -21,7 +22,9 @@ pub(crate) fn float_random<B: Inner>(
     dtype: FloatDType,
 ) -> B::FloatTensorPrimitive {
     let mut stream = next_stream::<B>(device, "float_random");
-    let n = shape.num_elements();
+    // A micro-batch draws its samples' part of the whole batch's values (`crate::microbatch`).
+    let slice = microbatch::random_slice(&shape);
+    let n = slice.map_or(shape.num_elements(), |(skip, take)| skip + take);
     let mut values = vec![0f32; n];
     let ok = match distribution {
         Distribution::Default => {
@@ -37,6 +40,9 @@ pub(crate) fn float_random<B: Inner>(
     if let Err(e) = ok {
         // Burn's random ops have no error path; a bad distribution is a programming error.
         panic!("ditto float_random({distribution:?}): {e}");
+    }
+    if let Some((skip, _)) = slice {
+        values.drain(..skip);
     }
     let data = TensorData::new(values, shape).convert_dtype(DType::from(dtype));
     B::float_from_data(data, device)
@@ -54,7 +60,8 @@ pub(crate) fn int_random<B: Inner>(
     dtype: IntDType,
 ) -> B::IntTensorPrimitive {
     let mut stream = next_stream::<B>(device, "int_random");
-    let n = shape.num_elements();
+    let slice = microbatch::random_slice(&shape);
+    let n = slice.map_or(shape.num_elements(), |(skip, take)| skip + take);
     let mut values = vec![0i64; n];
     let (lo, hi) = match distribution {
         Distribution::Default => (0, 255),
@@ -77,6 +84,9 @@ pub(crate) fn int_random<B: Inner>(
                 *v = (mean + std * stream.normal_f64()).round() as i64;
             }
         }
+    }
+    if let Some((skip, _)) = slice {
+        values.drain(..skip);
     }
     let data = TensorData::new(values, shape).convert_dtype(DType::from(dtype));
     B::int_from_data(data, device)

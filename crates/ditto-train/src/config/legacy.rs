@@ -149,6 +149,7 @@ impl LegacyConfig {
             keep_checkpoints: self.keep_checkpoints.unwrap_or(d.keep_checkpoints),
             workers: self.workers.unwrap_or(d.workers),
             log_every: self.log_every.unwrap_or(d.log_every),
+            parallel: d.parallel,
         })
     }
 }

@@ -6,6 +6,7 @@ mod bundled;
 mod eval;
 #[cfg(test)]
 mod legacy_tests;
+mod micro;
 mod optim;
 mod run;
 mod rundir;
@@ -222,6 +223,7 @@ impl<O> Trainer<O> {
                 set: Ditto::<I>::set_rng_state,
                 trace_start: Ditto::<I>::start_op_trace,
                 trace_take: Ditto::<I>::take_op_trace,
+                configure: Some((Ditto::<I>::configure, ditto)),
             };
             self.go::<TrainBackend<I>, M>(model, data, device, hooks)
         })
@@ -269,6 +271,7 @@ impl<O> Trainer<O> {
             },
             trace_start: |_| {},
             trace_take: |_| Vec::new(),
+            configure: None,
         };
         in_pool(move || self.go::<B, M>(model, data, device, hooks))
     }

@@ -7,7 +7,7 @@ use burn::module::AutodiffModule;
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
 use ditto_data::LoaderState;
-use ditto_kernels::{OpRecord, RngState};
+use ditto_kernels::{DittoConfig, OpRecord, RngState};
 use ditto_rng::{BurnDefaults, reinit};
 
 use crate::checkpoint::Checkpoint;
@@ -25,9 +25,13 @@ use crate::seeds::RunSeeds;
 use crate::state::RunState;
 use crate::trainer::batch::to_tensors;
 use crate::trainer::eval::evaluate;
+use crate::trainer::micro::{self, Peers};
 use crate::trainer::optim::AnyOptim;
 use crate::trainer::rundir::{Jsonl, prune, write_json, write_text};
 use crate::trainer::snapshot;
+
+/// Sets up ditto's decorator on a thread, with the run's decorator config.
+pub(crate) type Configure<D> = (fn(&D, DittoConfig), DittoConfig);
 
 /// How the loop reads and installs the backend's random state (dropout).
 pub(crate) struct Hooks<D> {
@@ -36,6 +40,9 @@ pub(crate) struct Hooks<D> {
     /// Starts / takes the op trace (`Ditto::start_op_trace`, `take_op_trace`).
     pub(crate) trace_start: fn(&D),
     pub(crate) trace_take: fn(&D) -> Vec<OpRecord>,
+    /// Configures ditto's decorator on a peer thread, with the run's config; `None` without
+    /// the decorator (which cannot cut batches).
+    pub(crate) configure: Option<Configure<D>>,
 }
 
 /// Everything a run needs besides the model and the objective.
@@ -121,6 +128,34 @@ where
         Some(r) => Some((r, OpTraceWriter::create(out, r, &B::name(device))?)),
         None => None,
     };
+    let peers = match cx.hooks.configure {
+        Some((configure, ditto)) => Peers::new(config.parallel, configure, ditto)?,
+        None if config.parallel.is_single() => None,
+        None => {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                "config `parallel`: peers or accumulate above 1 need ditto's decorator",
+            ));
+        }
+    };
+    if peers.is_some() && format!("{model:?}").contains("BatchNorm") {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            None,
+            "config `parallel`: the model has a BatchNorm, whose batch statistics would be \
+             those of each micro-batch: train it with peers = accumulate = 1",
+        ));
+    }
+    if let (Some(_), Some(r)) = (&peers, cx.trace_ops) {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            None,
+            format!(
+                "op tracing (steps {r}) records one thread's ops: trace a run without `[parallel]`"
+            ),
+        ));
+    }
     let mut progress = Progress::new(cx.verbose, step, stop);
     let started = Instant::now();
     while step < stop {
@@ -135,10 +170,34 @@ where
             if traced_ops {
                 (cx.hooks.trace_start)(device);
             }
-            let tb = to_tensors::<B>(&data.to_batch(&b), data, device);
-            let loss = <O as Objective<B, M>>::loss(objective, &model, &tb);
-            let loss_value = scalar(loss.clone());
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            let host_batch = data.to_batch(&b);
+            let (loss_value, grads) = match &peers {
+                Some(peers) => {
+                    let start = (cx.hooks.get)(device).unwrap_or(rng);
+                    let hooks = (cx.hooks.get, cx.hooks.set);
+                    let out = micro::step::<B, M, O>(
+                        peers,
+                        &model,
+                        objective,
+                        &host_batch,
+                        data,
+                        device,
+                        start,
+                        hooks,
+                    )?;
+                    (cx.hooks.set)(device, out.rng);
+                    (out.loss, out.grads)
+                }
+                None => {
+                    let tb = to_tensors::<B>(&host_batch, data, device);
+                    let loss = <O as Objective<B, M>>::loss(objective, &model, &tb);
+                    let loss_value = scalar(loss.clone());
+                    (
+                        loss_value,
+                        GradientsParams::from_grads(loss.backward(), &model),
+                    )
+                }
+            };
             let lr = learning_rate(&config.schedule, config.optimizer.lr(), step, total_steps);
             model = optim.step(lr, model, grads);
             if let (true, Some((_, w))) = (traced_ops, ops.as_mut()) {

@@ -7,7 +7,7 @@ use super::{F, dims4, host, ok, upload};
 use crate::canonical::{self, conv::Conv2dOptions};
 use crate::inner::Inner;
 
-fn opts(o: &ConvOptions<2>) -> Conv2dOptions {
+pub(super) fn opts(o: &ConvOptions<2>) -> Conv2dOptions {
     Conv2dOptions {
         stride: o.stride,
         padding: o.padding,
@@ -73,6 +73,11 @@ pub(crate) fn conv2d_weight_backward<B: Inner>(
     output_grad: F<B>,
     options: &ConvOptions<2>,
 ) -> F<B> {
+    if let Some(carried) =
+        super::carried::conv2d_weight_backward::<B>(&x, &weight, &output_grad, options)
+    {
+        return carried;
+    }
     let device = B::float_device(&x);
     let ws = weight.shape().to_vec();
     let (xv, xs) = host::<B>(x);
@@ -92,6 +97,9 @@ pub(crate) fn conv2d_weight_backward<B: Inner>(
 
 /// Gradient of conv2d's bias: the canonical sum of the output gradient over `(n, oh, ow)`.
 pub(crate) fn conv2d_bias_backward<B: Inner>(bias: F<B>, output_grad: F<B>) -> F<B> {
+    if let Some(carried) = super::carried::conv2d_bias_backward::<B>(&bias, &output_grad) {
+        return carried;
+    }
     let device = B::float_device(&bias);
     let bs = bias.shape().to_vec();
     let (gy, gs) = host::<B>(output_grad);

@@ -203,7 +203,7 @@ pub(crate) fn cumsum<B: Inner>(t: F<B>, dim: usize) -> F<B> {
     upload::<B>(out, shape, &device)
 }
 
-fn usize_indices(v: Vec<i64>, op: &str) -> Vec<usize> {
+pub(super) fn usize_indices(v: Vec<i64>, op: &str) -> Vec<usize> {
     v.into_iter()
         .map(|t| {
             usize::try_from(t)

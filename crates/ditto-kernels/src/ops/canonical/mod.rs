@@ -15,6 +15,7 @@ use crate::config::KernelMode;
 use crate::context;
 use crate::inner::{HostF32, Inner};
 
+pub(crate) mod carried;
 mod conv;
 mod elementwise;
 mod pool;
@@ -26,10 +27,12 @@ pub(crate) use pool::*;
 type F<B> = <B as burn_backend::BackendTypes>::FloatTensorPrimitive;
 type I<B> = <B as burn_backend::BackendTypes>::IntTensorPrimitive;
 
-/// Whether the device of `t` runs in canonical mode on this thread.
+/// Whether the device of `t` runs in canonical mode on this thread, or this thread runs a
+/// micro-batch (`crate::microbatch`: only canonical reductions can be carried).
 pub(crate) fn active<B: Inner>(t: &F<B>) -> bool {
     let device = B::float_device(t);
     context::with::<B, _>(&device, |c| c.config.kernels == KernelMode::Canonical)
+        || crate::microbatch::in_scope()
 }
 
 /// Whether `conv2d`, `max_pool2d`, `relu`, `gelu`, `sigmoid`, `tanh`, `erf` (and their
@@ -191,6 +194,12 @@ pub(crate) fn mean<B: Inner>(t: F<B>) -> F<B> {
 
 /// Sum (`mean = false`) or mean along `dim`, keeping it with length 1.
 pub(crate) fn reduce_dim<B: Inner>(t: F<B>, dim: usize, mean: bool) -> F<B> {
+    if dim == 0
+        && !mean
+        && let Some(carried) = carried::sum_dim0::<B>(&t)
+    {
+        return carried;
+    }
     let device = B::float_device(&t);
     let (x, mut shape) = host::<B>(t);
     let axis = canonical::reduce::Axis::of(&shape, dim)

@@ -19,6 +19,7 @@ use burn_std::Shape;
 
 use crate::backend::Ditto;
 use crate::inner::Inner;
+use crate::ops::canonical::carried;
 
 type F<B> = FloatTensor<Ditto<B>>;
 
@@ -59,6 +60,9 @@ pub(crate) fn linear_x_backward<B: Inner>(weight: F<B>, output_grad: F<B>) -> F<
 /// `dW = xᵀ · dy` over all rows: one canonical matmul whose chain runs over every row of the
 /// batch (and sequence) in order, not a matmul per batch element followed by a sum.
 pub(crate) fn linear_weight_backward<B: Inner>(x: F<B>, output_grad: F<B>) -> F<B> {
+    if let Some(carried) = carried::linear_weight_backward::<B>(&x, &output_grad) {
+        return carried;
+    }
     let (x2, _) = rows::<B>(x);
     let (g2, _) = rows::<B>(output_grad);
     Ditto::<B>::float_matmul(Ditto::<B>::float_swap_dims(x2, 0, 1), g2)
@@ -67,6 +71,9 @@ pub(crate) fn linear_weight_backward<B: Inner>(x: F<B>, output_grad: F<B>) -> F<
 /// `db`: the canonical sum over all rows of `dy` (`sum_dim(0)` of `dy` seen as
 /// `[rows, d_out]`).
 pub(crate) fn linear_bias_backward<B: Inner>(output_grad: F<B>) -> F<B> {
+    if let Some(carried) = carried::linear_bias_backward::<B>(&output_grad) {
+        return carried;
+    }
     let (g2, _) = rows::<B>(output_grad);
     let d_out = g2.shape()[1];
     Ditto::<B>::float_reshape(Ditto::<B>::float_sum_dim(g2, 0), Shape::new([d_out]))
@@ -136,6 +143,9 @@ pub(crate) fn embedding_backward<B: Inner>(
     output_grad: F<B>,
     indices: burn_backend::tensor::IntTensor<Ditto<B>>,
 ) -> F<B> {
+    if let Some(carried) = carried::embedding_backward::<B>(&weights, &output_grad, &indices) {
+        return carried;
+    }
     let [n_emb, d_model] = weights.shape().dims();
     let tokens = indices.shape().num_elements();
     let device = Ditto::<B>::float_device(&weights);

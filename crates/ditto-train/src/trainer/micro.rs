@@ -1,0 +1,376 @@
+//! One optimiser step over a batch cut into micro-batches (`[parallel]`), on peer threads.
+//!
+//! The batch is cut by sample position into `peers * accumulate` contiguous micro-batches
+//! (sizes differ by at most one); micro-batch `m` runs on peer `m % peers`. Each runs its
+//! forward and backward pass inside a `ditto_kernels::microbatch::Scope`, which carries every
+//! reduction over the batch from micro-batch `m - 1` to `m` in the canonical order; the last
+//! micro-batch's gradients are the whole batch's, bit for bit, whatever the cut.
+
+use std::sync::{Arc, Condvar, Mutex};
+
+use burn::module::AutodiffModule;
+use burn::optim::GradientsParams;
+use burn::tensor::backend::AutodiffBackend;
+use ditto_kernels::canonical::carry::ColumnSums;
+use ditto_kernels::microbatch::{Carry, MicroBatch, Scope};
+use ditto_kernels::{DittoConfig, RngState};
+
+use crate::config::ParallelConfig;
+use crate::data::{Batch, BatchTargets, TrainData};
+use crate::error::{Error, ErrorKind};
+use crate::objective::Objective;
+use crate::trainer::batch::to_tensors;
+
+/// The peers of a run: one thread pool each, sharing the run's threads equally.
+pub(crate) struct Peers<D> {
+    config: ParallelConfig,
+    pools: Vec<rayon::ThreadPool>,
+    /// Sets up ditto's decorator on a peer thread (its state is per thread).
+    configure: fn(&D, DittoConfig),
+    ditto: DittoConfig,
+}
+
+impl<D> Peers<D> {
+    /// The peers of `config`, or `None` for one peer without micro-batches.
+    pub(crate) fn new(
+        config: ParallelConfig,
+        configure: fn(&D, DittoConfig),
+        ditto: DittoConfig,
+    ) -> Result<Option<Self>, Error> {
+        if config.is_single() {
+            return Ok(None);
+        }
+        let threads = (rayon::current_num_threads() / config.peers).max(1);
+        let pools = if config.peers > 1 {
+            (0..config.peers)
+                .map(|p| {
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .thread_name(move |i| format!("ditto-peer-{p}-{i}"))
+                        .build()
+                        .map_err(|e| {
+                            Error::with_source(ErrorKind::Invalid, None, "starting peer threads", e)
+                        })
+                })
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        Ok(Some(Self {
+            config,
+            pools,
+            configure,
+            ditto,
+        }))
+    }
+}
+
+/// What a step over micro-batches gives back.
+pub(crate) struct StepOut {
+    /// The batch's loss: the canonical mean of every sample loss.
+    pub(crate) loss: f32,
+    /// The whole batch's gradients.
+    pub(crate) grads: GradientsParams,
+    /// The backend's random state after the step (as after one pass over the whole batch).
+    pub(crate) rng: RngState,
+}
+
+/// The batch's cut: `(offset, rows)` of `count` micro-batches, sizes differing by at most one,
+/// the larger first. At most `rows / 2` micro-batches (two samples each, see `MicroBatch`).
+pub(crate) fn cut(rows: usize, count: usize) -> Vec<(usize, usize)> {
+    let count = count.min(rows / 2).max(1);
+    let (base, extra) = (rows / count, rows % count);
+    let mut offset = 0;
+    (0..count)
+        .map(|m| {
+            let n = base + usize::from(m < extra);
+            offset += n;
+            (offset - n, n)
+        })
+        .collect()
+}
+
+/// Reads and installs the backend's random state on the calling thread.
+pub(crate) type RngHooks<D> = (fn(&D) -> Option<RngState>, fn(&D, RngState));
+
+/// One micro-batch's result: its sample losses, and for the last one the gradients.
+type MicroOut = (Vec<f32>, Option<(GradientsParams, RngState)>);
+
+/// Runs the forward and backward passes of `batch`'s micro-batches and returns the whole
+/// batch's loss and gradients. `rng` is the backend's random state at the step's start; `get`
+/// and `set` read and install it on a thread.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn step<B, M, O>(
+    peers: &Peers<B::Device>,
+    model: &M,
+    objective: &O,
+    batch: &Batch,
+    data: &TrainData,
+    device: &B::Device,
+    rng: RngState,
+    rng_hooks: RngHooks<B::Device>,
+) -> Result<StepOut, Error>
+where
+    B: AutodiffBackend,
+    M: AutodiffModule<B>,
+    O: Objective<B, M>,
+{
+    let cuts = cut(batch.rows, peers.config.micro_batches());
+    let count = cuts.len();
+    let carry = Carry::new();
+    let (get, set) = rng_hooks;
+    let one = |m: usize, model: &M| -> Result<MicroOut, Error> {
+        let (offset, rows) = cuts[m];
+        set(device, rng);
+        let part = slice(batch, data, offset, rows);
+        let tb = to_tensors::<B>(&part, data, device);
+        let mb = MicroBatch {
+            index: m,
+            count,
+            offset,
+            rows,
+            total: batch.rows,
+        };
+        let scope = Scope::enter(mb, Arc::clone(&carry));
+        let per = objective.sample_loss(model, &tb).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Invalid,
+                None,
+                "config `parallel`: this objective has no `sample_loss`, which cutting a batch \
+                 into micro-batches needs (see `Objective::sample_loss`)",
+            )
+        })?;
+        let [_, k] = per.dims();
+        let values = per
+            .clone()
+            .into_data()
+            .convert::<f32>()
+            .into_vec::<f32>()
+            .map_err(|e| Error::new(ErrorKind::Invalid, None, format!("sample losses: {e:?}")))?;
+        let n = batch.rows * k;
+        let loss = per.sum().mul_scalar(1.0 / n as f64);
+        scope.backward();
+        let grads = loss.backward();
+        scope.check().map_err(|e| {
+            carry.abort(e.clone());
+            Error::new(ErrorKind::Invalid, None, format!("micro-batches: {e}"))
+        })?;
+        drop(scope);
+        let last = (m + 1 == count).then(|| {
+            let g = GradientsParams::from_grads(grads, model);
+            (g, get(device).unwrap_or(rng))
+        });
+        Ok((values, last))
+    };
+    let outs: Vec<MicroOut> = if peers.pools.is_empty() {
+        (0..count)
+            .map(|m| one(m, model))
+            .collect::<Result<_, _>>()?
+    } else {
+        run_peers(peers, count, model, device, &carry, &one)?
+    };
+    let mut sums = ColumnSums::new(1);
+    let mut last = None;
+    for (values, l) in outs {
+        sums.push_rows(&values)
+            .map_err(|e| Error::with_source(ErrorKind::Invalid, None, "sample losses", e))?;
+        if l.is_some() {
+            last = l;
+        }
+    }
+    let mut total = [0.0f32];
+    sums.values(&mut total)
+        .map_err(|e| Error::with_source(ErrorKind::Invalid, None, "sample losses", e))?;
+    let (grads, rng) = last.expect("the last micro-batch returns the gradients");
+    Ok(StepOut {
+        loss: total[0] / sums.rows() as f32,
+        grads,
+        rng,
+    })
+}
+
+/// Runs micro-batch `m` on peer `m % peers`, each peer on its own pool with its own copy of
+/// the model (fresh autodiff leaves: peers' graphs must not merge), in rounds: round `r` runs
+/// micro-batches `r * peers ..`, and no peer starts round `r + 1` before every peer finished
+/// round `r`. Without the rounds, a peer ahead by a round could hold its autodiff graph's lock
+/// (Burn holds it for a whole backward pass) while waiting for a peer that is itself waiting
+/// for that lock (Burn's post-backward cleanup locks every graph): a deadlock.
+fn run_peers<B, M>(
+    peers: &Peers<B::Device>,
+    count: usize,
+    model: &M,
+    device: &B::Device,
+    carry: &Carry,
+    one: &(dyn Fn(usize, &M) -> Result<MicroOut, Error> + Sync),
+) -> Result<Vec<MicroOut>, Error>
+where
+    B: AutodiffBackend,
+    M: AutodiffModule<B>,
+{
+    let w = peers.pools.len();
+    let rounds = Rounds::new(w);
+    let results: Vec<Result<Vec<(usize, MicroOut)>, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> =
+            peers
+                .pools
+                .iter()
+                .enumerate()
+                .map(|(p, pool)| {
+                    let copy = model.clone().fork(device);
+                    let rounds = &rounds;
+                    s.spawn(move || {
+                        pool.install(move || {
+                            (peers.configure)(device, peers.ditto);
+                            let mut done = Vec::new();
+                            for m in (0..count.div_ceil(w)).map(|r| r * w + p) {
+                                if m < count {
+                                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                                        || one(m, &copy),
+                                    ))
+                                    .unwrap_or_else(|panic| {
+                                        Err(Error::new(
+                                            ErrorKind::Invalid,
+                                            None,
+                                            format!("peer {p}: {}", panic_text(&panic)),
+                                        ))
+                                    });
+                                    match r {
+                                        Ok(o) => done.push((m, o)),
+                                        Err(e) => {
+                                            carry.abort(e.to_string());
+                                            rounds.abort();
+                                            return Err(e);
+                                        }
+                                    }
+                                }
+                                if !rounds.wait() {
+                                    let why =
+                                        carry.failure().unwrap_or_else(|| "a peer failed".into());
+                                    return Err(Error::new(ErrorKind::Invalid, None, why));
+                                }
+                            }
+                            Ok(done)
+                        })
+                    })
+                })
+                .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|panic| {
+                    let why = panic_text(&panic);
+                    carry.abort(why.clone());
+                    rounds.abort();
+                    Err(Error::new(ErrorKind::Invalid, None, format!("peer: {why}")))
+                })
+            })
+            .collect()
+    });
+    let mut all: Vec<(usize, MicroOut)> = Vec::with_capacity(count);
+    let mut first_error = None;
+    for r in results {
+        match r {
+            Ok(v) => all.extend(v),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    all.sort_by_key(|(m, _)| *m);
+    Ok(all.into_iter().map(|(_, o)| o).collect())
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a peer thread panicked".into())
+}
+
+/// A barrier between rounds of micro-batches that a failing peer can open for everyone.
+struct Rounds {
+    /// (arrived, generation, aborted)
+    state: Mutex<(usize, usize, bool)>,
+    turn: Condvar,
+    parties: usize,
+}
+
+impl Rounds {
+    fn new(parties: usize) -> Self {
+        Self {
+            state: Mutex::new((0, 0, false)),
+            turn: Condvar::new(),
+            parties,
+        }
+    }
+
+    /// Waits for every peer; `false` if the step was aborted.
+    fn wait(&self) -> bool {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if s.2 {
+            return false;
+        }
+        let generation = s.1;
+        s.0 += 1;
+        if s.0 == self.parties {
+            s.0 = 0;
+            s.1 += 1;
+            self.turn.notify_all();
+            return true;
+        }
+        while s.1 == generation && !s.2 {
+            s = self.turn.wait(s).unwrap_or_else(|p| p.into_inner());
+        }
+        !s.2
+    }
+
+    fn abort(&self) {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).2 = true;
+        self.turn.notify_all();
+    }
+}
+
+/// Rows `offset .. offset + rows` of `batch`.
+fn slice(batch: &Batch, data: &TrainData, offset: usize, rows: usize) -> Batch {
+    let f = data.features();
+    let targets = match &batch.targets {
+        BatchTargets::Classes(y) => BatchTargets::Classes(y[offset..offset + rows].to_vec()),
+        BatchTargets::Values(y) => {
+            let w = data.target_width();
+            BatchTargets::Values(y[offset * w..(offset + rows) * w].to_vec())
+        }
+    };
+    Batch {
+        x: batch.x[offset * f..(offset + rows) * f].to_vec(),
+        targets,
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut;
+
+    #[test]
+    fn cuts_are_contiguous_and_differ_by_at_most_one() {
+        for rows in [2usize, 7, 32, 33, 64, 100] {
+            for count in [1usize, 2, 3, 4, 8, 64] {
+                let c = cut(rows, count);
+                assert_eq!(c.len(), count.min(rows / 2).max(1));
+                assert_eq!(c.iter().map(|&(_, n)| n).sum::<usize>(), rows);
+                let mut at = 0;
+                for &(o, n) in &c {
+                    assert_eq!(o, at);
+                    assert!(n >= 2 || rows < 2);
+                    at += n;
+                }
+                let (lo, hi) = (c.iter().map(|x| x.1).min(), c.iter().map(|x| x.1).max());
+                assert!(hi.unwrap() - lo.unwrap() <= 1, "{rows} / {count}: {c:?}");
+            }
+        }
+    }
+}
