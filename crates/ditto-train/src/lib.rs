@@ -57,8 +57,8 @@ pub use compare::{
 pub use config::{
     AdamConfig, AugmentConfig, BackendKind, BundledData, CnnConfig, ConstantSchedule,
     CosineSchedule, CsvSource, CustomModelConfig, DataConfig, DataFile, DataSource, IdxSource,
-    MlpConfig, Mode, ModelConfig, OptimizerConfig, ScheduleConfig, SgdConfig, TraceConfig,
-    TrainConfig, TransformerConfig,
+    MlpConfig, Mode, ModelConfig, OptimizerConfig, ParallelConfig, ScheduleConfig, SgdConfig,
+    TraceConfig, TrainConfig, TransformerConfig,
 };
 pub use data::{Batch, BatchTargets, TrainData};
 pub use ditto_data::csv::LabelColumn;

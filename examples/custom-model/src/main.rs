@@ -7,7 +7,7 @@
 //! checkpoints, can resume at any step with the same bits, and gives the trained model back.
 //!
 //! ```text
-//! cargo run --release -p ditto-example-custom-model -- OUT_DIR [SEED]
+//! cargo run --release -p ditto-example-custom-model -- OUT_DIR [SEED] [--canonical] [--peers W] [--accumulate K]
 //! ```
 
 use std::path::PathBuf;
@@ -17,7 +17,10 @@ use burn::backend::NdArray;
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig, Relu};
 use burn::tensor::{Tensor, backend::Backend};
-use ditto::train::{CustomModelConfig, ModelConfig, TrainConfig, TrainData, TrainModel, Trainer};
+use ditto::train::{
+    CustomModelConfig, Mode, ModelConfig, ParallelConfig, TrainConfig, TrainData, TrainModel,
+    Trainer,
+};
 
 /// A pre-norm residual block: `x + dropout(relu(linear(norm(x))))`.
 #[derive(Module, Debug)]
@@ -75,21 +78,59 @@ impl<B: Backend> TrainModel<B> for ResidualMlp<B> {
     }
 }
 
-fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let Some(out) = args.next().map(PathBuf::from) else {
-        eprintln!("usage: ditto-example-custom-model OUT_DIR [SEED]");
-        return ExitCode::from(2);
+/// What the command line asks for.
+struct Args {
+    out: PathBuf,
+    seed: u64,
+    /// `canonical` instead of the default `run-to-run`.
+    canonical: bool,
+    peers: usize,
+    accumulate: usize,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1);
+    let out = it.next().map(PathBuf::from).ok_or("missing OUT_DIR")?;
+    let mut a = Args {
+        out,
+        seed: 0,
+        canonical: false,
+        peers: 1,
+        accumulate: 1,
     };
-    let seed = match args.next().map(|s| s.parse::<u64>()) {
-        None => 0,
-        Some(Ok(s)) => s,
-        Some(Err(e)) => {
-            eprintln!("error: SEED: {e}");
+    let mut positional = 0;
+    while let Some(arg) = it.next() {
+        let mut count = |flag: &str| -> Result<usize, String> {
+            let v = it.next().ok_or(format!("{flag} needs a value"))?;
+            v.parse().map_err(|e| format!("{flag}: {e}"))
+        };
+        match arg.as_str() {
+            "--canonical" => a.canonical = true,
+            "--peers" => a.peers = count("--peers")?,
+            "--accumulate" => a.accumulate = count("--accumulate")?,
+            s if positional == 0 => {
+                a.seed = s.parse().map_err(|e| format!("SEED: {e}"))?;
+                positional += 1;
+            }
+            other => return Err(format!("unexpected argument `{other}`")),
+        }
+    }
+    Ok(a)
+}
+
+fn main() -> ExitCode {
+    let args = match parse() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!(
+                "usage: ditto-example-custom-model OUT_DIR [SEED] [--canonical] [--peers W] \
+                 [--accumulate K]"
+            );
             return ExitCode::from(2);
         }
     };
-    match run(&out, seed) {
+    match run(&args) {
         Ok(fingerprint) => {
             println!("fingerprint: {fingerprint}");
             ExitCode::SUCCESS
@@ -101,12 +142,22 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(out: &std::path::Path, seed: u64) -> Result<String, ditto::train::Error> {
+fn run(args: &Args) -> Result<String, ditto::train::Error> {
     // The bundled digits, split by the seed; any `TrainData::new(train, test, pixel_max)` of
     // your own `ditto::data::InMemory` sets works the same way.
     let config = TrainConfig {
-        seed,
+        seed: args.seed,
         epochs: 5,
+        mode: if args.canonical {
+            Mode::Canonical
+        } else {
+            Mode::RunToRun
+        },
+        // Data-parallel peers and micro-batches: in canonical mode, the bits of 1 x 1.
+        parallel: ParallelConfig {
+            peers: args.peers,
+            accumulate: args.accumulate,
+        },
         // Recorded in the run's config and report.
         model: ModelConfig::Custom(CustomModelConfig {
             name: Some("ResidualMlp(96, depth 2)".into()),
@@ -117,7 +168,7 @@ fn run(out: &std::path::Path, seed: u64) -> Result<String, ditto::train::Error> 
     let device = Default::default();
     let model = ResidualMlp::new(data.features(), 96, 2, data.classes(), &device);
     let trained = Trainer::new(config)?
-        .out(out)
+        .out(&args.out)
         .fit::<NdArray, _>(model, &data, &device)?;
     eprintln!(
         "{} steps, test accuracy {:.4}",
