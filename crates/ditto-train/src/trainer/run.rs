@@ -105,29 +105,7 @@ where
     }
     (cx.hooks.set)(device, rng);
 
-    std::fs::create_dir_all(out.join("checkpoints"))
-        .map_err(|e| Error::io(out, "creating run directory", e))?;
-    write_text(&out.join("config.toml"), &config.to_toml()?)?;
-    let manifest = Provenance::collect(&B::name(device), &format!("{device:?}"));
-    write_json(&out.join("manifest.json"), &manifest)?;
-    let mut trace = Jsonl::open::<TraceLine>(&out.join("trace.jsonl"), step)?;
-    let mut metrics = Jsonl::open::<MetricsLine>(&out.join("metrics.jsonl"), step)?;
-
-    let stop = cx.stop_at.map_or(total_steps, |s| s.min(total_steps));
-    let mut ops = match cx.trace_ops {
-        Some(r) if r.first() > stop || r.last() <= step => {
-            return Err(Error::new(
-                ErrorKind::Invalid,
-                None,
-                format!(
-                    "op trace steps {r}: this run does steps {}..{stop}",
-                    step + 1
-                ),
-            ));
-        }
-        Some(r) => Some((r, OpTraceWriter::create(out, r, &B::name(device))?)),
-        None => None,
-    };
+    // `[parallel]` is checked before anything is written to the run directory.
     let peers = match cx.hooks.configure {
         Some((configure, ditto)) => Peers::new(config.parallel, configure, ditto)?,
         None if config.parallel.is_single() => None,
@@ -156,6 +134,29 @@ where
             ),
         ));
     }
+    std::fs::create_dir_all(out.join("checkpoints"))
+        .map_err(|e| Error::io(out, "creating run directory", e))?;
+    write_text(&out.join("config.toml"), &config.to_toml()?)?;
+    let manifest = Provenance::collect(&B::name(device), &format!("{device:?}"));
+    write_json(&out.join("manifest.json"), &manifest)?;
+    let mut trace = Jsonl::open::<TraceLine>(&out.join("trace.jsonl"), step)?;
+    let mut metrics = Jsonl::open::<MetricsLine>(&out.join("metrics.jsonl"), step)?;
+
+    let stop = cx.stop_at.map_or(total_steps, |s| s.min(total_steps));
+    let mut ops = match cx.trace_ops {
+        Some(r) if r.first() > stop || r.last() <= step => {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                format!(
+                    "op trace steps {r}: this run does steps {}..{stop}",
+                    step + 1
+                ),
+            ));
+        }
+        Some(r) => Some((r, OpTraceWriter::create(out, r, &B::name(device))?)),
+        None => None,
+    };
     let mut progress = Progress::new(cx.verbose, step, stop);
     let started = Instant::now();
     while step < stop {
