@@ -209,63 +209,53 @@ where
 {
     let w = peers.pools.len();
     let rounds = Rounds::new(w);
-    let results: Vec<Result<Vec<(usize, MicroOut)>, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            peers
-                .pools
-                .iter()
-                .enumerate()
-                .map(|(p, pool)| {
-                    let copy = model.clone().fork(device);
-                    let rounds = &rounds;
-                    s.spawn(move || {
-                        pool.install(move || {
-                            (peers.configure)(device, peers.ditto);
-                            let mut done = Vec::new();
-                            for m in (0..count.div_ceil(w)).map(|r| r * w + p) {
-                                if m < count {
-                                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-                                        || one(m, &copy),
-                                    ))
-                                    .unwrap_or_else(|panic| {
-                                        Err(Error::new(
-                                            ErrorKind::Invalid,
-                                            None,
-                                            format!("peer {p}: {}", panic_text(&panic)),
-                                        ))
-                                    });
-                                    match r {
-                                        Ok(o) => done.push((m, o)),
-                                        Err(e) => {
-                                            carry.abort(e.to_string());
-                                            rounds.abort();
-                                            return Err(e);
-                                        }
-                                    }
-                                }
-                                if !rounds.wait() {
-                                    let why =
-                                        carry.failure().unwrap_or_else(|| "a peer failed".into());
-                                    return Err(Error::new(ErrorKind::Invalid, None, why));
-                                }
-                            }
-                            Ok(done)
-                        })
-                    })
-                })
-                .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|panic| {
-                    let why = panic_text(&panic);
-                    carry.abort(why.clone());
-                    rounds.abort();
-                    Err(Error::new(ErrorKind::Invalid, None, format!("peer: {why}")))
-                })
-            })
-            .collect()
-    });
+    let slots: Vec<Mutex<Option<PeerResult>>> = (0..w).map(|_| Mutex::new(None)).collect();
+    // Peer `p`'s micro-batches, in rounds; a failure opens the rounds and the carry for all.
+    let peer = |p: usize, copy: M| -> PeerResult {
+        (peers.configure)(device, peers.ditto);
+        let mut done = Vec::new();
+        for m in (0..count.div_ceil(w)).map(|r| r * w + p) {
+            if m < count {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(m, &copy)))
+                    .unwrap_or_else(|panic| {
+                        Err(Error::new(
+                            ErrorKind::Invalid,
+                            None,
+                            format!("peer {p}: {}", panic_text(&panic)),
+                        ))
+                    });
+                match r {
+                    Ok(o) => done.push((m, o)),
+                    Err(e) => {
+                        carry.abort(e.to_string());
+                        rounds.abort();
+                        return Err(e);
+                    }
+                }
+            }
+            if !rounds.wait() {
+                let why = carry.failure().unwrap_or_else(|| "a peer failed".into());
+                return Err(Error::new(ErrorKind::Invalid, None, why));
+            }
+        }
+        Ok(done)
+    };
+    let store = |p: usize, copy: M| {
+        let r = peer(p, copy);
+        *slots[p].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+    };
+    let copies: Vec<M> = (0..w).map(|_| model.clone().fork(device)).collect();
+    // One job per peer on its own pool, without starting threads: each pool's scope waits
+    // for its job, nested, so all run at once and this thread waits for the last.
+    nest(&peers.pools, copies, &store);
+    let results: Vec<PeerResult> = slots
+        .into_iter()
+        .map(|s| {
+            s.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| Err(Error::new(ErrorKind::Invalid, None, "a peer did not run")))
+        })
+        .collect();
     let mut all: Vec<(usize, MicroOut)> = Vec::with_capacity(count);
     let mut first_error = None;
     for r in results {
@@ -281,6 +271,20 @@ where
     }
     all.sort_by_key(|(m, _)| *m);
     Ok(all.into_iter().map(|(_, o)| o).collect())
+}
+
+/// What a peer gives back: its micro-batches' results by index.
+type PeerResult = Result<Vec<(usize, MicroOut)>, Error>;
+
+/// Runs `f(p, copies[p])` for every peer `p` on `pools[p]`, all at once: the pools' scopes
+/// are nested on this thread, which waits until every job has finished.
+fn nest<M: Send>(pools: &[rayon::ThreadPool], mut copies: Vec<M>, f: &(dyn Fn(usize, M) + Sync)) {
+    let Some(copy) = copies.pop() else { return };
+    let p = copies.len();
+    pools[p].in_place_scope(|s| {
+        s.spawn(move |_| f(p, copy));
+        nest(pools, copies, f);
+    });
 }
 
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
