@@ -35,8 +35,9 @@ fn config(example: &str, batch: usize, dir: &Path) -> PathBuf {
     path
 }
 
-/// `ditto train --config cfg --mode canonical --max-steps steps --peers w --accumulate k`.
-fn train(cfg: &Path, out: &Path, steps: usize, w: usize, k: usize, extra: &[&str]) -> String {
+/// `ditto train --config cfg --mode canonical --max-steps steps --peers w --accumulate k
+/// --out out extra...`: its stdout.
+fn train_out(cfg: &Path, out: &Path, steps: usize, w: usize, k: usize, extra: &[&str]) -> String {
     let steps = steps.to_string();
     let (w, k) = (w.to_string(), k.to_string());
     let mut args = vec![
@@ -55,7 +56,12 @@ fn train(cfg: &Path, out: &Path, steps: usize, w: usize, k: usize, extra: &[&str
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    fingerprint(&ok(&args))
+    ok(&args)
+}
+
+/// [`train_out`]'s fingerprint.
+fn train(cfg: &Path, out: &Path, steps: usize, w: usize, k: usize, extra: &[&str]) -> String {
+    fingerprint(&train_out(cfg, out, steps, w, k, extra))
 }
 
 /// Every peers x accumulate pair gives the fingerprint of 1 x 1.
@@ -117,21 +123,7 @@ fn resume_with_other_peers_and_accumulate() {
     let cfg = config("digits-mlp", 128, t.path());
     let whole = train(&cfg, &t.path().join("whole"), 12, 1, 1, &[]);
     let run = t.path().join("cut");
-    let stopped = ok(&[
-        "train",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--mode",
-        "canonical",
-        "--max-steps",
-        "12",
-        "--peers",
-        "4",
-        "--stop-at",
-        "5",
-        "--out",
-        run.to_str().unwrap(),
-    ]);
+    let stopped = train_out(&cfg, &run, 12, 4, 1, &["--stop-at", "5"]);
     assert!(run.join("last.safetensors").exists(), "{stopped}");
     let resumed = ok(&[
         "resume",
