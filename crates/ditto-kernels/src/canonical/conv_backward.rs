@@ -32,10 +32,7 @@ pub fn conv2d_weight_grad(
     grad_bias: Option<&mut [f32]>,
 ) -> Result<(), Error> {
     let op = "conv2d_weight_grad";
-    let geo = Geometry::new(op, x_shape, w_shape, opts)?;
-    check_len(op, "x", x.len(), numel(op, &x_shape)?)?;
-    check_len(op, "gy", gy.len(), geo.out_len(op)?)?;
-    check_len(op, "grad_w", grad_w.len(), numel(op, &w_shape)?)?;
+    let geo = checked_weight_grad(x, x_shape, gy, w_shape, opts, grad_w)?;
     let Geometry { n, c_out, p, .. } = geo;
     let np = n * p;
     if let Some(gb) = grad_bias {
@@ -64,12 +61,25 @@ pub fn conv2d_weight_grad_from(
     opts: &Conv2dOptions,
     grad_w: &mut [f32],
 ) -> Result<(), Error> {
+    let geo = checked_weight_grad(x, x_shape, gy, w_shape, opts, grad_w)?;
+    weight_grad(x, x_shape, gy, &geo, opts, grad_w, true)
+}
+
+/// The geometry of a weight gradient, after checking every buffer's length against it.
+fn checked_weight_grad(
+    x: &[f32],
+    x_shape: [usize; 4],
+    gy: &[f32],
+    w_shape: [usize; 4],
+    opts: &Conv2dOptions,
+    grad_w: &[f32],
+) -> Result<Geometry, Error> {
     let op = "conv2d_weight_grad";
     let geo = Geometry::new(op, x_shape, w_shape, opts)?;
     check_len(op, "x", x.len(), numel(op, &x_shape)?)?;
     check_len(op, "gy", gy.len(), geo.out_len(op)?)?;
     check_len(op, "grad_w", grad_w.len(), numel(op, &w_shape)?)?;
-    weight_grad(x, x_shape, gy, &geo, opts, grad_w, true)
+    Ok(geo)
 }
 
 /// The weight gradient of checked operands; `from`: continue the chains from `grad_w`.
