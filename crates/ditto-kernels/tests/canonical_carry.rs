@@ -3,22 +3,15 @@
 //! one product over the whole axis, on every instruction set; starting from zero each time
 //! and adding the pieces' results does not.
 
+#[path = "common/values.rs"]
+mod values;
+
+use values::{bits, normal};
+
 use ditto_kernels::canonical::Isa;
 use ditto_kernels::canonical::conv::Conv2dOptions;
 use ditto_kernels::canonical::conv_backward::{conv2d_weight_grad, conv2d_weight_grad_from};
 use ditto_kernels::canonical::matmul::{Strides, matmul_strided, matmul_strided_from};
-use ditto_rng::Seed;
-
-fn normal(label: &str, n: usize) -> Vec<f32> {
-    let mut s = Seed::from_u64(11).derive(label).stream();
-    let mut v = vec![0.0f32; n];
-    s.fill_normal_f32(&mut v, 0.0, 1.0).unwrap();
-    v
-}
-
-fn bits(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|x| x.to_bits()).collect()
-}
 
 /// `xᵀ · g` for `x` `[rows, m]` and `g` `[rows, n]` (a weight gradient: the chain runs over
 /// the rows), whole and in the pieces `cuts` (row counts).

@@ -1,6 +1,11 @@
 //! `Ditto<B>` in canonical mode: its ops give exactly the bits of the canonical kernels they
 //! route to, forward and (through Burn's autodiff) backward; run-to-run mode is untouched.
 
+#[path = "common/values.rs"]
+mod values;
+
+use values::{bits, normal};
+
 use burn::backend::{Autodiff, NdArray};
 use burn::module::Param;
 use burn::nn::PaddingConfig2d;
@@ -10,7 +15,6 @@ use ditto_kernels::canonical::conv::Conv2dOptions;
 use ditto_kernels::canonical::reduce::{self, Axis};
 use ditto_kernels::canonical::{conv, conv_backward, math, matmul};
 use ditto_kernels::{Ditto, DittoConfig, KernelMode};
-use ditto_rng::Seed;
 
 mod common;
 #[path = "canonical_mode/composites.rs"]
@@ -20,17 +24,6 @@ mod trace;
 
 type D = Ditto<NdArray>;
 type A = Autodiff<D>;
-
-fn normal(label: &str, n: usize) -> Vec<f32> {
-    let mut s = Seed::from_u64(11).derive(label).stream();
-    let mut v = vec![0.0f32; n];
-    s.fill_normal_f32(&mut v, 0.0, 1.0).unwrap();
-    v
-}
-
-fn bits(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|x| x.to_bits()).collect()
-}
 
 fn values<const N: usize, B: burn::tensor::backend::Backend>(t: Tensor<B, N>) -> Vec<f32> {
     t.into_data().to_vec::<f32>().unwrap()
