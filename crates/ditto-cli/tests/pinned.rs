@@ -11,7 +11,7 @@ const DIGITS_RUN_TO_RUN: &str = "f02ca20edace8666cfae543f30a78ef34190fed9e1a7987
 const DIGITS_CANONICAL: &str = "19719f9fd2e5b59ada5946aa2b87848b6b3336c09c1c12a77a7ff95d1e83cc0c";
 /// `ditto train --example digits-transformer` (run-to-run, NdArray, seed 0, 528 steps).
 const TRANSFORMER_RUN_TO_RUN: &str =
-    "8168e818d3e9964302e173fb7c29e12df9935f99278b77c590341e6bda076a0f";
+    "a1a7d5716118c5982ab50a7e5addb8bbe54cde0ee9a7cc99fb75bbbf0078f171";
 /// `ditto train --example fashion-cnn --max-steps 30`: the first 30 steps of the fashion CNN.
 const FASHION_PREFIX_30: &str = "88c0d7324347a47ba8af9a31a58385abe66415fbbbbafddcb4f01f658e9a35bd";
 

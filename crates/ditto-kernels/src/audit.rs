@@ -152,6 +152,16 @@ pub fn op_class(op: &str, kind: BackendKind) -> (OpClass, &'static str) {
                 "ditto's canonical kernel, faster than burn-ndarray's: portable bits",
             );
         }
+        "linear" | "linear_x_backward" | "linear_weight_backward"
+            if kind == BackendKind::NdArray
+                && <burn::backend::NdArray as Inner>::CANONICAL_IN_RUN_TO_RUN =>
+        {
+            return (
+                OpClass::RunToRun,
+                "ditto's canonical kernel for inputs of rank 3 and more (burn-ndarray's copies \
+                 them), burn-ndarray's on matrices: K never split",
+            );
+        }
         _ => {}
     }
     if kind == BackendKind::Wgpu {

@@ -194,6 +194,75 @@ fn run_to_run_mode_on_ndarray_runs_dittos_faster_kernels() {
     assert_eq!(bits(&values(ta.matmul(tb))), bits(&want), "matmul");
 }
 
+/// On NdArray run-to-run mode takes ditto's `linear`, input and weight gradients included, for
+/// inputs of rank 3 and more, where burn-ndarray's copies its operands; on a matrix it keeps
+/// burn-ndarray's own (REPRODUCIBILITY.md, "Which kernels each mode runs").
+#[test]
+fn run_to_run_linear_on_ndarray_is_dittos_from_rank_3_and_burns_on_matrices() {
+    let dev = Default::default();
+    assert_eq!(D::config(&dev).kernels, KernelMode::RunToRun);
+    let (rows, d_in, d_out) = (2 * 5, 7, 3);
+    let (x, w, b) = (
+        normal("lx", rows * d_in),
+        normal("lw", d_in * d_out),
+        normal("lb", d_out),
+    );
+    let gy = normal("lgy", rows * d_out);
+    // y = x·W + b, dx = gy·Wᵀ, dW = xᵀ·gy: canonical products, an exact bias add.
+    let mut want_y = vec![0f32; rows * d_out];
+    matmul::matmul(&x, &w, &mut want_y, rows, d_in, d_out).unwrap();
+    for (i, v) in want_y.iter_mut().enumerate() {
+        *v += b[i % d_out];
+    }
+    let mut want_dx = vec![0f32; rows * d_in];
+    matmul::matmul(&gy, &transpose(&w, d_in), &mut want_dx, rows, d_out, d_in).unwrap();
+    let mut want_dw = vec![0f32; d_in * d_out];
+    matmul::matmul(&transpose(&x, rows), &gy, &mut want_dw, d_in, rows, d_out).unwrap();
+
+    let tw =
+        Tensor::<A, 2>::from_data(TensorData::new(w.clone(), [d_in, d_out]), &dev).require_grad();
+    let tb = Tensor::<A, 1>::from_data(TensorData::new(b.clone(), [d_out]), &dev);
+    let tx =
+        Tensor::<A, 3>::from_data(TensorData::new(x.clone(), [2, 5, d_in]), &dev).require_grad();
+    let y = burn::tensor::module::linear(tx.clone(), tw.clone(), Some(tb));
+    assert_eq!(bits(&values(y.clone())), bits(&want_y), "3-D linear");
+    let r = Tensor::<A, 3>::from_data(TensorData::new(gy.clone(), [2, 5, d_out]), &dev);
+    let grads = (y * r).sum().backward();
+    assert_eq!(
+        bits(&values(tx.grad(&grads).unwrap())),
+        bits(&want_dx),
+        "dx"
+    );
+    assert_eq!(
+        bits(&values(tw.grad(&grads).unwrap())),
+        bits(&want_dw),
+        "dW"
+    );
+
+    // A matrix input: burn-ndarray's linear, exactly plain NdArray's bits.
+    let plain =
+        |t: Vec<f32>, s: [usize; 2]| Tensor::<NdArray, 2>::from_data(TensorData::new(t, s), &dev);
+    let want = burn::tensor::module::linear(
+        plain(x.clone(), [rows, d_in]),
+        plain(w.clone(), [d_in, d_out]),
+        Some(Tensor::from_data(TensorData::new(b.clone(), [d_out]), &dev)),
+    );
+    let got = burn::tensor::module::linear(
+        Tensor::<D, 2>::from_data(TensorData::new(x, [rows, d_in]), &dev),
+        Tensor::<D, 2>::from_data(TensorData::new(w, [d_in, d_out]), &dev),
+        Some(Tensor::from_data(TensorData::new(b, [d_out]), &dev)),
+    );
+    assert_eq!(bits(&values(got)), bits(&values(want)), "2-D linear");
+}
+
+/// `t` (`rows x cols`, row-major) transposed.
+fn transpose(t: &[f32], rows: usize) -> Vec<f32> {
+    let cols = t.len() / rows;
+    (0..cols)
+        .flat_map(|j| (0..rows).map(move |i| t[i * cols + j]))
+        .collect()
+}
+
 fn conv2d_equals_the_kernels(dev: <D as burn::tensor::backend::BackendTypes>::Device) {
     let (xs, ws) = ([2, 3, 9, 8], [4, 3, 3, 3]);
     let opts = Conv2dOptions {

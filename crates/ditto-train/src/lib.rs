@@ -47,6 +47,7 @@ mod report;
 mod schedule;
 mod seeds;
 mod state;
+mod timing;
 mod trainer;
 
 pub use atomic::{FaultHook, NoFaults, WriteStage, write_atomic, write_atomic_with};
@@ -82,4 +83,5 @@ pub use report::write_report;
 pub use schedule::learning_rate;
 pub use seeds::RunSeeds;
 pub use state::RunState;
+pub use timing::LoopTimes;
 pub use trainer::{TrainBackend, Trained, Trainer, locate_checkpoint};

@@ -4,6 +4,8 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::timing::LoopTimes;
+
 /// Reports training progress; never touches the run's results.
 pub(crate) enum Progress {
     Off,
@@ -59,9 +61,13 @@ impl Progress {
         }
     }
 
-    pub(crate) fn finish(&mut self) {
+    /// At the end of the loop: where its time went.
+    pub(crate) fn finish(&mut self, times: &LoopTimes) {
         if let Self::Bar(bar) = self {
             bar.finish_and_clear();
+        }
+        if !matches!(self, Self::Off) {
+            eprintln!("time: {}", times.describe());
         }
     }
 }

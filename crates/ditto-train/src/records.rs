@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
+use crate::timing::LoopTimes;
 
 /// Class: portable (for a given run). One line of `trace.jsonl`: the loss of a step and the
 /// fingerprint of the parameters after it.
@@ -44,6 +45,9 @@ pub struct TrainLine {
     pub lr: f64,
     /// Seconds since the (re)start of the process's training loop.
     pub elapsed_s: f64,
+    /// Where those seconds went (absent in runs written before ditto recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<LoopTimes>,
 }
 
 /// Class: portable. An evaluation on the test split.

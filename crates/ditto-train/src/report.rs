@@ -64,13 +64,15 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
             MetricsLine::Train(_) => None,
         })
         .collect();
-    let elapsed = metrics
+    let last_train = metrics
         .iter()
         .filter_map(|m| match m {
-            MetricsLine::Train(t) => Some(t.elapsed_s),
+            MetricsLine::Train(t) => Some(t),
             MetricsLine::Eval(_) => None,
         })
         .next_back();
+    let elapsed = last_train.map(|t| t.elapsed_s);
+    let times = last_train.and_then(|t| t.times);
 
     let svg = out.join("curves.svg");
     plot(&svg, &losses, &curve, metric_name).map_err(|e| {
@@ -103,6 +105,9 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
     let _ = writeln!(md, "| test loss | {:.5} |", summary.test_loss);
     if let Some(s) = elapsed {
         let _ = writeln!(md, "| training time (last session) | {s:.2} s |");
+    }
+    if let Some(t) = times {
+        let _ = writeln!(md, "| where it went | {} |", t.describe());
     }
     let _ = writeln!(md, "| fingerprint | `{}` |\n", summary.fingerprint);
     let _ = writeln!(md, "![training loss and test {metric_name}](curves.svg)\n");

@@ -22,7 +22,7 @@ use super::ops::*;
 use super::{forward, traced};
 use crate::backend::Ditto;
 use crate::inner::Inner;
-use crate::ops::canonical::active;
+use crate::ops::canonical::{self, active};
 use crate::ops::composite as comp;
 
 impl<B: Inner> ModuleOps<Self> for Ditto<B> {
@@ -43,7 +43,7 @@ impl<B: Inner> ModuleOps<Self> for Ditto<B> {
         weight: FloatTensor<Self>,
         bias: Option<FloatTensor<Self>>,
     ) -> FloatTensor<Self> {
-        traced!("linear", [x F, weight F, bias OF] F, if active::<B>(&x) {
+        traced!("linear", [x F, weight F, bias OF] F, if canonical::linear_active::<B>(&x) {
             comp::linear::<B>(x, weight, bias)
         } else {
             B::linear(x, weight, bias)
@@ -54,7 +54,7 @@ impl<B: Inner> ModuleOps<Self> for Ditto<B> {
         weight: FloatTensor<Self>,
         output_grad: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        traced!("linear_x_backward", [weight F, output_grad F] F, if active::<B>(&weight) {
+        traced!("linear_x_backward", [weight F, output_grad F] F, if canonical::linear_active::<B>(&output_grad) {
             comp::linear_x_backward::<B>(weight, output_grad)
         } else {
             B::linear_x_backward(weight, output_grad)
@@ -65,7 +65,7 @@ impl<B: Inner> ModuleOps<Self> for Ditto<B> {
         x: FloatTensor<Self>,
         output_grad: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        traced!("linear_weight_backward", [x F, output_grad F] F, if active::<B>(&x) {
+        traced!("linear_weight_backward", [x F, output_grad F] F, if canonical::linear_active::<B>(&x) {
             comp::linear_weight_backward::<B>(x, output_grad)
         } else {
             B::linear_weight_backward(x, output_grad)

@@ -11,6 +11,7 @@ mod optim;
 mod run;
 mod rundir;
 mod snapshot;
+mod trace_writer;
 
 use std::path::{Path, PathBuf};
 

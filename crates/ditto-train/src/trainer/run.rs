@@ -23,12 +23,14 @@ use crate::records::{EvalLine, MetricsLine, RunSummary, TraceLine, TrainLine};
 use crate::schedule::learning_rate;
 use crate::seeds::RunSeeds;
 use crate::state::RunState;
+use crate::timing::{Clock, Phase};
 use crate::trainer::batch::to_tensors;
 use crate::trainer::eval::evaluate;
 use crate::trainer::micro::{self, Peers};
 use crate::trainer::optim::AnyOptim;
 use crate::trainer::rundir::{Jsonl, prune, write_json, write_text};
 use crate::trainer::snapshot;
+use crate::trainer::trace_writer::TraceWriter;
 
 /// Sets up ditto's decorator on a thread, with the run's decorator config.
 pub(crate) type Configure<D> = (fn(&D, DittoConfig), DittoConfig);
@@ -139,7 +141,7 @@ where
     write_text(&out.join("config.toml"), &config.to_toml()?)?;
     let manifest = Provenance::collect(&B::name(device), &format!("{device:?}"));
     write_json(&out.join("manifest.json"), &manifest)?;
-    let mut trace = Jsonl::open::<TraceLine>(&out.join("trace.jsonl"), step)?;
+    let mut trace = TraceWriter::start(Jsonl::open::<TraceLine>(&out.join("trace.jsonl"), step)?)?;
     let mut metrics = Jsonl::open::<MetricsLine>(&out.join("metrics.jsonl"), step)?;
 
     let stop = cx.stop_at.map_or(total_steps, |s| s.min(total_steps));
@@ -159,6 +161,7 @@ where
     };
     let mut progress = Progress::new(cx.verbose, step, stop);
     let started = Instant::now();
+    let mut clock = Clock::start();
     while step < stop {
         if batch >= per_epoch {
             (epoch, batch) = (epoch + 1, 0);
@@ -174,6 +177,7 @@ where
             let host_batch = data.to_batch(&b);
             let (loss_value, grads) = match &peers {
                 Some(peers) => {
+                    clock.charge(Phase::Loop);
                     let start = (cx.hooks.get)(device).unwrap_or(rng);
                     let hooks = (cx.hooks.get, cx.hooks.set);
                     let out = micro::step::<B, M, O>(
@@ -191,6 +195,7 @@ where
                 }
                 None => {
                     let tb = to_tensors::<B>(&host_batch, data, device);
+                    clock.charge(Phase::Loop);
                     let loss = <O as Objective<B, M>>::loss(objective, &model, &tb);
                     let loss_value = scalar(loss.clone());
                     (
@@ -201,6 +206,7 @@ where
             };
             let lr = learning_rate(&config.schedule, config.optimizer.lr(), step, total_steps);
             model = optim.step(lr, model, grads);
+            clock.charge(Phase::Step);
             if let (true, Some((_, w))) = (traced_ops, ops.as_mut()) {
                 w.step(step + 1, &(cx.hooks.trace_take)(device))?;
             }
@@ -208,14 +214,21 @@ where
             batch += 1;
             let periodic = config.checkpoint_every > 0 && step % config.checkpoint_every == 0;
             let traced = config.trace.every > 0 && step % config.trace.every == 0;
-            let params = (traced || periodic || step == stop).then(|| read_params(&model));
-            let fp = params.as_ref().map(fingerprint);
-            if let Some(fp) = &fp {
-                trace.line(&TraceLine {
+            // A checkpoint needs the fingerprint now; a trace line alone is hashed and
+            // written on the trace writer's thread.
+            let saves = periodic || step == stop;
+            let mut params = (traced || saves).then(|| read_params(&model));
+            let mut fp = None;
+            if saves && let Some(p) = &params {
+                let f = fingerprint(p);
+                trace.line(TraceLine {
                     step,
                     loss_bits: loss_value.to_bits(),
-                    fingerprint: fp.clone(),
+                    fingerprint: f.clone(),
                 })?;
+                fp = Some(f);
+            } else if let Some(p) = params.take() {
+                trace.params(step, loss_value.to_bits(), p)?;
             }
             if step % config.log_every == 0 || step == stop {
                 metrics.line(&MetricsLine::Train(TrainLine {
@@ -224,11 +237,13 @@ where
                     loss: loss_value,
                     lr,
                     elapsed_s: started.elapsed().as_secs_f64(),
+                    times: Some(clock.times()),
                 }))?;
                 progress.log(step, epoch, loss_value, lr);
             }
             progress.tick(step, loss_value);
             if batch == per_epoch {
+                clock.charge(Phase::Loop);
                 let eval =
                     evaluate::<B::InnerBackend, _, _>(&model.valid(), objective, data, device);
                 progress.epoch(epoch + 1, eval.metrics.get("accuracy").copied(), eval.loss);
@@ -239,13 +254,14 @@ where
                     test_metrics: eval.metrics,
                     test_accuracy: None,
                 }))?;
+                clock.charge(Phase::Eval);
             }
             let (Some(params), Some(fp)) = (params, fp) else {
                 continue;
             };
-            if !(periodic || step == stop) {
-                continue;
-            }
+            clock.charge(Phase::Loop);
+            // The trace reaches every step a checkpoint records before the checkpoint does.
+            trace.flush()?;
             let (next_epoch, next_batch) = if batch == per_epoch {
                 (epoch + 1, 0)
             } else {
@@ -274,9 +290,12 @@ where
                 };
                 ck.write(&out.join(name))?;
             }
+            clock.charge(Phase::Checkpoint);
         }
     }
-    progress.finish();
+    trace.finish()?;
+    clock.charge(Phase::Loop);
+    progress.finish(&clock.times());
     let eval = evaluate::<B::InnerBackend, _, _>(&model.valid(), objective, data, device);
     let summary = RunSummary {
         steps: step,

@@ -155,6 +155,15 @@ impl Jsonl {
         })
     }
 
+    /// Appends to `file` (tests: a file that refuses writes).
+    #[cfg(test)]
+    pub(crate) fn from_file(path: &Path, file: fs::File) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            file,
+        }
+    }
+
     pub(crate) fn line<T: Serialize>(&mut self, v: &T) -> Result<(), Error> {
         let text = to_line(v, &self.path)?;
         self.file

@@ -36,10 +36,20 @@ pub(crate) fn active<B: Inner>(t: &F<B>) -> bool {
 }
 
 /// Whether `conv2d`, `max_pool2d`, `relu`, `gelu`, `sigmoid`, `tanh`, `erf` (and their
-/// backward ops) and `matmul` (not `linear`) on the device of `t` run ditto's canonical kernels: in canonical mode, and
-/// in run-to-run mode where the backend's are the slower (`Inner::CANONICAL_IN_RUN_TO_RUN`).
+/// backward ops) and `matmul` on the device of `t` run ditto's canonical kernels: in
+/// canonical mode, and in run-to-run mode where the backend's are the slower
+/// (`Inner::CANONICAL_IN_RUN_TO_RUN`).
 pub(crate) fn fast_active<B: Inner>(t: &F<B>) -> bool {
     B::CANONICAL_IN_RUN_TO_RUN || active::<B>(t)
+}
+
+/// Whether `linear` and its input and weight gradients run ditto's kernels (`t` is the
+/// batch-leading operand: the input or the output gradient): in canonical mode, and in
+/// run-to-run mode where the backend's are the slower (`Inner::CANONICAL_IN_RUN_TO_RUN`) for
+/// inputs of rank 3 and more. burn-ndarray's `linear` on such an input copies its operands
+/// into a batched product; on a matrix it calls one product directly and is the faster.
+pub(crate) fn linear_active<B: Inner>(t: &F<B>) -> bool {
+    (B::CANONICAL_IN_RUN_TO_RUN && t.shape().num_dims() >= 3) || active::<B>(t)
 }
 
 /// A tensor's values (row-major, f32; NdArray's own buffer where it is contiguous) and shape.
