@@ -1,6 +1,7 @@
 //! `trace.jsonl`'s writer thread: fingerprints the parameters the loop read back and appends
 //! the trace lines, in step order, off the training loop's critical path (hashing every
-//! parameter took about two thirds of digits-mlp's per-step loop work).
+//! parameter took about two thirds of digits-mlp's per-step loop work). Lines are handed
+//! over in batches: waking the thread for every step cost about as much as the hashing.
 
 use std::collections::BTreeMap;
 #[cfg(test)]
@@ -13,8 +14,13 @@ use crate::params::{ParamValues, fingerprint};
 use crate::records::TraceLine;
 use crate::trainer::rundir::Jsonl;
 
-/// Steps the thread may lag behind the loop (each holds one copy of the parameters).
+/// Batches the thread may lag behind the loop.
 const QUEUE: usize = 2;
+/// A batch is handed over at this many lines, or earlier at [`BATCH_BYTES`] of parameters.
+const BATCH_LINES: usize = 16;
+/// Parameter bytes that hand a batch over (with `QUEUE`, bounds the memory the queue holds
+/// to a few times this, or to a few copies of a model larger than it).
+const BATCH_BYTES: usize = 4 << 20;
 
 enum Job {
     /// Fingerprint `params` and write the step's line.
@@ -29,11 +35,14 @@ enum Job {
     Flush(SyncSender<()>),
 }
 
-/// Appends trace lines on a thread of its own. Errors surface at the next call after them;
+/// Appends trace lines on a thread of its own. Errors surface at a later call;
 /// [`TraceWriter::finish`] returns the last. Dropped, it still writes every queued line.
 pub(crate) struct TraceWriter {
-    tx: Option<SyncSender<Job>>,
+    tx: Option<SyncSender<Vec<Job>>>,
     thread: Option<JoinHandle<Result<(), Error>>>,
+    /// Jobs not handed over yet, and their parameters' bytes.
+    pending: Vec<Job>,
+    pending_bytes: usize,
 }
 
 impl TraceWriter {
@@ -48,6 +57,8 @@ impl TraceWriter {
         Ok(Self {
             tx: Some(tx),
             thread: Some(thread),
+            pending: Vec::new(),
+            pending_bytes: 0,
         })
     }
 
@@ -58,22 +69,29 @@ impl TraceWriter {
         loss_bits: u32,
         params: BTreeMap<String, ParamValues>,
     ) -> Result<(), Error> {
-        self.send(Job::Params {
+        self.pending_bytes += params.values().map(|(_, v)| v.len() * 4).sum::<usize>();
+        self.pending.push(Job::Params {
             step,
             loss_bits,
             params,
-        })
+        });
+        if self.pending.len() >= BATCH_LINES || self.pending_bytes >= BATCH_BYTES {
+            self.hand_over()?;
+        }
+        Ok(())
     }
 
     /// Queues a finished line.
     pub(crate) fn line(&mut self, line: TraceLine) -> Result<(), Error> {
-        self.send(Job::Line(line))
+        self.pending.push(Job::Line(line));
+        Ok(())
     }
 
     /// Returns once every queued line is written.
     pub(crate) fn flush(&mut self) -> Result<(), Error> {
         let (ack, done) = sync_channel(1);
-        self.send(Job::Flush(ack))?;
+        self.pending.push(Job::Flush(ack));
+        self.hand_over()?;
         match done.recv() {
             Ok(()) => Ok(()),
             Err(_) => Err(self.stopped()),
@@ -82,12 +100,19 @@ impl TraceWriter {
 
     /// Writes every queued line and stops the thread.
     pub(crate) fn finish(mut self) -> Result<(), Error> {
+        self.hand_over()?;
         self.tx = None;
         self.join()
     }
 
-    fn send(&mut self, job: Job) -> Result<(), Error> {
-        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(job).is_ok());
+    /// Sends the pending jobs to the thread.
+    fn hand_over(&mut self) -> Result<(), Error> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let jobs = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(jobs).is_ok());
         if sent { Ok(()) } else { Err(self.stopped()) }
     }
 
@@ -115,14 +140,15 @@ impl TraceWriter {
 
 impl Drop for TraceWriter {
     fn drop(&mut self) {
+        let _ = self.hand_over();
         self.tx = None;
         // Errors were (or will not be) reported by the caller, who is already failing.
         let _ = self.join();
     }
 }
 
-fn write_all(mut file: Jsonl, jobs: Receiver<Job>) -> Result<(), Error> {
-    for job in jobs {
+fn write_all(mut file: Jsonl, batches: Receiver<Vec<Job>>) -> Result<(), Error> {
+    for job in batches.into_iter().flatten() {
         match job {
             Job::Params {
                 step,
@@ -156,30 +182,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("trace.jsonl");
         let mut w = TraceWriter::start(Jsonl::open::<TraceLine>(&path, 0).unwrap()).unwrap();
-        for step in 1..=5 {
+        // Crosses two batch boundaries, then a finished line.
+        let n = 2 * BATCH_LINES + 3;
+        for step in 1..=n {
             w.params(step, step as u32, params(step as f32)).unwrap();
         }
-        let sixth = TraceLine {
-            step: 6,
+        let last = TraceLine {
+            step: n + 1,
             loss_bits: 6,
             fingerprint: fingerprint(&params(6.0)),
         };
-        w.line(sixth.clone()).unwrap();
+        w.line(last.clone()).unwrap();
         w.flush().unwrap();
         let lines: Vec<TraceLine> =
             parse_lines(&std::fs::read_to_string(&path).unwrap(), "trace").unwrap();
-        assert_eq!(lines.len(), 6, "flush wrote every queued line");
-        for (i, l) in lines.iter().enumerate() {
+        assert_eq!(lines.len(), n + 1, "flush wrote every queued line");
+        for (i, l) in lines[..n].iter().enumerate() {
             assert_eq!(l.step, i + 1);
+            assert_eq!(l.loss_bits, (i + 1) as u32);
             assert_eq!(l.fingerprint, fingerprint(&params((i + 1) as f32)));
         }
-        assert_eq!(lines[5], sixth);
-        w.params(7, 7, params(7.0)).unwrap();
+        assert_eq!(lines[n], last);
+        w.params(n + 2, 7, params(7.0)).unwrap();
         drop(w);
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             text.lines().count(),
-            7,
+            n + 2,
             "a dropped writer still writes its queue"
         );
     }
@@ -195,7 +224,7 @@ mod tests {
         let mut w = TraceWriter::start(Jsonl::from_file(Path::new("/dev/full"), full)).unwrap();
         // The first write fails on the thread; a later call (or finish) reports it.
         let mut failed = None;
-        for step in 1..=(QUEUE + 3) {
+        for step in 1..=(QUEUE + 3) * BATCH_LINES {
             if let Err(e) = w.params(step, 0, params(1.0)) {
                 failed = Some(e);
                 break;
