@@ -56,12 +56,52 @@ fn digits_mlp_fingerprints_are_the_published_ones() {
     );
 }
 
+/// The example's README promises its fingerprint for any `--threads`, any `--workers` and
+/// after a stop and resume: its rank-3 `linear`s run ditto's kernels in run-to-run mode too.
 #[test]
 fn digits_transformer_fingerprint_is_the_published_one() {
     assert_eq!(
         train(&["--example", "digits-transformer"]),
         TRANSFORMER_RUN_TO_RUN,
         "run-to-run fingerprint moved (or this CPU picks other matrixmultiply kernels)"
+    );
+    let other = [
+        "--example",
+        "digits-transformer",
+        "--threads",
+        "1",
+        "--workers",
+        "3",
+    ];
+    assert_eq!(train(&other), TRANSFORMER_RUN_TO_RUN, "1 thread, 3 workers");
+    let t = tempfile::tempdir().unwrap();
+    let run = t.path().join("run");
+    let ditto = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_ditto"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let run_arg = run.to_str().unwrap();
+    ditto(&[
+        "train",
+        "--example",
+        "digits-transformer",
+        "--stop-at",
+        "201",
+        "--out",
+        run_arg,
+    ]);
+    let resumed = ditto(&["resume", run_arg, "--threads", "1"]);
+    assert!(
+        resumed.contains(&format!("fingerprint: {TRANSFORMER_RUN_TO_RUN}")),
+        "stopped at step 201 and resumed on 1 thread: {resumed}"
     );
 }
 

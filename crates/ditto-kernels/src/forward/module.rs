@@ -1,8 +1,12 @@
 //! `ModuleOps` of `Ditto<B>`: in canonical mode the convolutions, pooling ops, `linear`,
 //! `layer_norm`, `attention` and `embedding_backward` run canonical kernels or compositions on
-//! `Ditto<B>` (`crate::ops::composite`); in run-to-run mode they are forwarded to `B`.
+//! `Ditto<B>` (`crate::ops::composite`); in run-to-run mode they are forwarded to `B`, except
+//! where `B`'s are the slower (`canonical::linear_active`, and `forward/conv.rs`,
+//! `forward/pool.rs` through `canonical::fast_active`).
 //!
-//! Longer than ~400 lines: one `impl ModuleOps` block, which Rust cannot split across files.
+//! Longer than ~400 lines: one `impl ModuleOps` block, which Rust cannot split across files;
+//! the convolution and pooling bodies already live in `forward/conv.rs` and `forward/pool.rs`,
+//! and what is left is one short routing method per op.
 
 #[allow(unused_imports)]
 use burn_backend::ops::{
