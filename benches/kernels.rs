@@ -13,6 +13,8 @@ use burn::backend::NdArray;
 use burn::tensor::{Tensor, TensorData};
 use criterion::{Criterion, criterion_group};
 use ditto::rng::Seed;
+use ditto_kernels::canonical::conv::{Conv2dOptions, conv2d};
+use ditto_kernels::canonical::conv_backward::{conv2d_input_grad, conv2d_weight_grad};
 use ditto_kernels::canonical::{Isa, math, matmul};
 
 fn normal(label: &str, n: usize) -> Vec<f32> {
@@ -113,6 +115,57 @@ fn unary_report() {
     }
 }
 
+/// The canonical conv2d and its two gradients at fashion-cnn's shapes (batch 64, 3x3 kernels,
+/// padding 1), in GFLOP/s: the three ops the example's step spends most of its time in.
+fn conv_report() {
+    let opts = Conv2dOptions {
+        padding: [1, 1],
+        ..Conv2dOptions::default()
+    };
+    for (x_shape, w_shape) in [
+        ([64, 1, 28, 28], [8, 1, 3, 3]),
+        ([64, 8, 14, 14], [16, 8, 3, 3]),
+    ] {
+        let numel = |s: [usize; 4]| s.iter().product::<usize>();
+        let y_len = x_shape[0] * w_shape[0] * x_shape[2] * x_shape[3];
+        let x = normal("x", numel(x_shape));
+        let w = normal("w", numel(w_shape));
+        let gy = normal("gy", y_len);
+        let (mut y, mut gw, mut gx) = (
+            vec![0.0; y_len],
+            vec![0.0; numel(w_shape)],
+            vec![0.0; numel(x_shape)],
+        );
+        let mut t = [Duration::MAX; 3];
+        for _ in 0..3 {
+            t[0] = t[0].min(best(20, || {
+                conv2d(&x, x_shape, &w, w_shape, None, &opts, &mut y).expect("shapes match");
+                black_box(&y);
+            }));
+            t[1] = t[1].min(best(20, || {
+                conv2d_weight_grad(&x, x_shape, &gy, w_shape, &opts, &mut gw, None)
+                    .expect("shapes match");
+                black_box(&gw);
+            }));
+            t[2] = t[2].min(best(20, || {
+                conv2d_input_grad(&gy, &w, w_shape, x_shape, &opts, &mut gx).expect("shapes match");
+                black_box(&gx);
+            }));
+        }
+        let flops = 2.0 * (y_len * numel(w_shape) / w_shape[0]) as f64;
+        let g = |t: Duration| flops / t.as_secs_f64() / 1e9;
+        println!(
+            "conv2d {x_shape:?} * {w_shape:?}: forward {:.0} us ({:.1} GFLOP/s), weight grad {:.0} us ({:.1}), input grad {:.0} us ({:.1})",
+            t[0].as_secs_f64() * 1e6,
+            g(t[0]),
+            t[1].as_secs_f64() * 1e6,
+            g(t[1]),
+            t[2].as_secs_f64() * 1e6,
+            g(t[2]),
+        );
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("kernels");
     g.sample_size(10)
@@ -149,6 +202,7 @@ criterion_group!(benches, bench);
 
 fn main() {
     matmul_report();
+    conv_report();
     unary_report();
     benches();
     Criterion::default().configure_from_args().final_summary();

@@ -12,8 +12,10 @@ const DIGITS_CANONICAL: &str = "19719f9fd2e5b59ada5946aa2b87848b6b3336c09c1c12a7
 /// `ditto train --example digits-transformer` (run-to-run, NdArray, seed 0, 528 steps).
 const TRANSFORMER_RUN_TO_RUN: &str =
     "a1a7d5716118c5982ab50a7e5addb8bbe54cde0ee9a7cc99fb75bbbf0078f171";
+/// `ditto train --example fashion-cnn` (run-to-run, NdArray, seed 0, 558 steps).
+const FASHION_RUN_TO_RUN: &str = "f89cbd349c7e4d1c18111f5b69e51f0895e11534722453e854268068491c3489";
 /// `ditto train --example fashion-cnn --max-steps 30`: the first 30 steps of the fashion CNN.
-const FASHION_PREFIX_30: &str = "88c0d7324347a47ba8af9a31a58385abe66415fbbbbafddcb4f01f658e9a35bd";
+const FASHION_PREFIX_30: &str = "dd0019a510f3b0722def080f863c1daad8f7dcb771949614f3f435dd4361efa1";
 
 /// `ditto train --config examples/own-data/config.toml` (canonical, IDX files by path).
 const OWN_DATA_CANONICAL: &str = "f3f0ef44d0e5604976d3b01578da0c3fac6aff44fd00187a0f4bca9de60419e2";
@@ -60,20 +62,31 @@ fn digits_mlp_fingerprints_are_the_published_ones() {
 /// after a stop and resume: its rank-3 `linear`s run ditto's kernels in run-to-run mode too.
 #[test]
 fn digits_transformer_fingerprint_is_the_published_one() {
+    published_anyhow("digits-transformer", TRANSFORMER_RUN_TO_RUN, "201");
+}
+
+/// The same promise for fashion-cnn: convolution, pooling, relu and the large dense layer run
+/// ditto's kernels in run-to-run mode, the classifier burn-ndarray's (same bits for any
+/// thread count: matrixmultiply never splits K).
+#[test]
+fn fashion_cnn_fingerprint_is_the_published_one() {
     assert_eq!(
-        train(&["--example", "digits-transformer"]),
-        TRANSFORMER_RUN_TO_RUN,
+        train(&["--example", "fashion-cnn", "--max-steps", "30"]),
+        FASHION_PREFIX_30
+    );
+    published_anyhow("fashion-cnn", FASHION_RUN_TO_RUN, "250");
+}
+
+/// `example`'s run-to-run fingerprint is `want` with the defaults, at 1 thread and 3 workers,
+/// and when stopped at step `stop` and resumed on 1 thread; each run in its own process.
+fn published_anyhow(example: &str, want: &str, stop: &str) {
+    assert_eq!(
+        train(&["--example", example]),
+        want,
         "run-to-run fingerprint moved (or this CPU picks other matrixmultiply kernels)"
     );
-    let other = [
-        "--example",
-        "digits-transformer",
-        "--threads",
-        "1",
-        "--workers",
-        "3",
-    ];
-    assert_eq!(train(&other), TRANSFORMER_RUN_TO_RUN, "1 thread, 3 workers");
+    let other = ["--example", example, "--threads", "1", "--workers", "3"];
+    assert_eq!(train(&other), want, "1 thread, 3 workers");
     let t = tempfile::tempdir().unwrap();
     let run = t.path().join("run");
     let ditto = |args: &[&str]| {
@@ -92,24 +105,16 @@ fn digits_transformer_fingerprint_is_the_published_one() {
     ditto(&[
         "train",
         "--example",
-        "digits-transformer",
+        example,
         "--stop-at",
-        "201",
+        stop,
         "--out",
         run_arg,
     ]);
     let resumed = ditto(&["resume", run_arg, "--threads", "1"]);
     assert!(
-        resumed.contains(&format!("fingerprint: {TRANSFORMER_RUN_TO_RUN}")),
-        "stopped at step 201 and resumed on 1 thread: {resumed}"
-    );
-}
-
-#[test]
-fn fashion_cnn_prefix_is_pinned() {
-    assert_eq!(
-        train(&["--example", "fashion-cnn", "--max-steps", "30"]),
-        FASHION_PREFIX_30
+        resumed.contains(&format!("fingerprint: {want}")),
+        "stopped at step {stop} and resumed on 1 thread: {resumed}"
     );
 }
 
@@ -135,6 +140,7 @@ fn the_readmes_print_the_pinned_values() {
     assert!(digits.contains(DIGITS_CANONICAL));
     let fashion = readme("examples/fashion-cnn/README.md");
     assert!(fashion.contains(FASHION_PREFIX_30), "fashion-cnn README");
+    assert!(fashion.contains(&format!("fingerprint: {FASHION_RUN_TO_RUN}")));
     let transformer = readme("examples/digits-transformer/README.md");
     assert!(transformer.contains(&format!("fingerprint: {TRANSFORMER_RUN_TO_RUN}")));
 }

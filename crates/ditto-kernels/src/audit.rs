@@ -159,7 +159,8 @@ pub fn op_class(op: &str, kind: BackendKind) -> (OpClass, &'static str) {
             return (
                 OpClass::RunToRun,
                 "ditto's canonical kernel for inputs of rank 3 and more (burn-ndarray's copies \
-                 them), burn-ndarray's on matrices: K never split",
+                 them) and products of 2^20 multiply-adds and more, burn-ndarray's on smaller \
+                 matrices: K never split",
             );
         }
         _ => {}

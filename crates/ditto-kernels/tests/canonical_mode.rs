@@ -195,10 +195,11 @@ fn run_to_run_mode_on_ndarray_runs_dittos_faster_kernels() {
 }
 
 /// On NdArray run-to-run mode takes ditto's `linear`, input and weight gradients included, for
-/// inputs of rank 3 and more, where burn-ndarray's copies its operands; on a matrix it keeps
-/// burn-ndarray's own (REPRODUCIBILITY.md, "Which kernels each mode runs").
+/// inputs of rank 3 and more, where burn-ndarray's copies its operands, and for products of
+/// 2^20 multiply-adds and more; on a smaller matrix it keeps burn-ndarray's own
+/// (REPRODUCIBILITY.md, "Which kernels each mode runs").
 #[test]
-fn run_to_run_linear_on_ndarray_is_dittos_from_rank_3_and_burns_on_matrices() {
+fn run_to_run_linear_on_ndarray_is_dittos_from_rank_3_and_on_large_products_else_burns() {
     let dev = Default::default();
     assert_eq!(D::config(&dev).kernels, KernelMode::RunToRun);
     let (rows, d_in, d_out) = (2 * 5, 7, 3);
@@ -253,6 +254,39 @@ fn run_to_run_linear_on_ndarray_is_dittos_from_rank_3_and_burns_on_matrices() {
         Some(Tensor::from_data(TensorData::new(b, [d_out]), &dev)),
     );
     assert_eq!(bits(&values(got)), bits(&values(want)), "2-D linear");
+
+    // A matrix product of `LINEAR_LARGE` (2^20) multiply-adds: ditto's kernel; one row
+    // fewer: burn-ndarray's. The two differ on these values, so each check can fail.
+    let (d_in, d_out) = (256, 64);
+    let linear_2d = |rows: usize| {
+        let x = normal("large-x", rows * d_in);
+        let w = normal("large-w", d_in * d_out);
+        let mut canonical = vec![0f32; rows * d_out];
+        matmul::matmul(&x, &w, &mut canonical, rows, d_in, d_out).unwrap();
+        let plain = burn::tensor::module::linear(
+            Tensor::<NdArray, 2>::from_data(TensorData::new(x.clone(), [rows, d_in]), &dev),
+            Tensor::<NdArray, 2>::from_data(TensorData::new(w.clone(), [d_in, d_out]), &dev),
+            None,
+        );
+        let got = burn::tensor::module::linear(
+            Tensor::<D, 2>::from_data(TensorData::new(x, [rows, d_in]), &dev),
+            Tensor::<D, 2>::from_data(TensorData::new(w, [d_in, d_out]), &dev),
+            None,
+        );
+        (bits(&values(got)), bits(&canonical), bits(&values(plain)))
+    };
+    let (got, canonical, plain) = linear_2d(64);
+    assert_ne!(
+        canonical, plain,
+        "the test needs values where the two products differ"
+    );
+    assert_eq!(got, canonical, "2^20 multiply-adds: ditto's product");
+    let (got, canonical, plain) = linear_2d(63);
+    assert_ne!(
+        canonical, plain,
+        "the test needs values where the two products differ"
+    );
+    assert_eq!(got, plain, "fewer: burn-ndarray's product");
 }
 
 /// `t` (`rows x cols`, row-major) transposed.

@@ -12,8 +12,9 @@
 use rayon::prelude::*;
 
 use super::conv::{Conv2dOptions, PARALLEL_WORK, output_size};
+use super::conv_weight;
 use super::error::{Error, check_len, numel};
-use super::im2col::{axis, im2col_row, valid};
+use super::im2col::{axis, valid};
 use super::matmul::{self, Strides};
 use super::reduce;
 use super::simd::Isa;
@@ -92,85 +93,17 @@ fn weight_grad(
     grad_w: &mut [f32],
     from: bool,
 ) -> Result<(), Error> {
-    let &Geometry {
-        n,
-        c_out,
-        k,
-        p,
-        cog,
-        cig,
-        ..
-    } = geo;
-    let np = n * p;
+    let &Geometry { n, k, p, cog, .. } = geo;
     if k == 0 || cog == 0 {
         return Ok(());
     }
-    if np == 0 {
+    if n * p == 0 {
         if !from {
             grad_w.fill(0.0);
         }
         return Ok(());
     }
-    let [_, c_in, h, w] = x_shape;
-    let [kh, kw] = geo.kernel;
-    let parallel = n * c_out * k * p >= PARALLEL_WORK;
-    let mut cols = vec![0.0f32; k * np];
-    let mut gyg = vec![0.0f32; cog * np];
-    let mut gwt = vec![0.0f32; k * cog];
-    for gi in 0..opts.groups {
-        // cols (k x np): row r = (ci, kh, kw), its columns (b, oh, ow) ascending.
-        let fill = |(r, row): (usize, &mut [f32])| {
-            let (ci, i, j) = (r / (kh * kw), r / kw % kh, r % kw);
-            for (b, dst) in row.chunks_mut(p).enumerate() {
-                let plane = &x[(b * c_in + gi * cig + ci) * h * w..][..h * w];
-                im2col_row(plane, [h, w], [i, j], geo.out, opts, dst);
-            }
-        };
-        // gyg (cog x np): the group's output gradient, channel by channel.
-        let gather = |(c, row): (usize, &mut [f32])| {
-            for (b, dst) in row.chunks_mut(p).enumerate() {
-                dst.copy_from_slice(&gy[(b * c_out + gi * cog + c) * p..][..p]);
-            }
-        };
-        if parallel {
-            cols.par_chunks_mut(np).enumerate().for_each(fill);
-            gyg.par_chunks_mut(np).enumerate().for_each(gather);
-        } else {
-            cols.chunks_mut(np).enumerate().for_each(fill);
-            gyg.chunks_mut(np).enumerate().for_each(gather);
-        }
-        // grad_w_g^T (k x cog) = cols (k x np) . gyg^T (np x cog): each output's chain runs over
-        // (n, p) ascending, as the spec says (fma(a, b, c) = fma(b, a, c) exactly). With the
-        // k rows as the product's rows, threads split them (a group has few c_out).
-        let gw = &mut grad_w[gi * cog * k..(gi + 1) * cog * k];
-        let product = if from {
-            for (r, row) in gwt.chunks_mut(cog).enumerate() {
-                for (c, v) in row.iter_mut().enumerate() {
-                    *v = gw[c * k + r];
-                }
-            }
-            matmul::matmul_strided_from
-        } else {
-            matmul::matmul_strided
-        };
-        product(
-            Isa::active(),
-            &cols,
-            Strides::row_major(k, np),
-            &gyg,
-            Strides::transposed(cog, np),
-            &mut gwt,
-            1,
-            k,
-            np,
-            cog,
-        )?;
-        for (r, row) in gwt.chunks(cog).enumerate() {
-            for (c, &v) in row.iter().enumerate() {
-                gw[c * k + r] = v;
-            }
-        }
-    }
+    conv_weight::weight_grad(Isa::active(), x, x_shape, gy, geo, opts, grad_w, from);
     Ok(())
 }
 
@@ -272,19 +205,19 @@ fn col2im_row(
 }
 
 /// Shapes shared by the backward ops.
-struct Geometry {
-    n: usize,
-    c_out: usize,
-    cig: usize,
-    cog: usize,
-    k: usize,
-    p: usize,
-    kernel: [usize; 2],
-    out: [usize; 2],
+pub(super) struct Geometry {
+    pub(super) n: usize,
+    pub(super) c_out: usize,
+    pub(super) cig: usize,
+    pub(super) cog: usize,
+    pub(super) k: usize,
+    pub(super) p: usize,
+    pub(super) kernel: [usize; 2],
+    pub(super) out: [usize; 2],
 }
 
 impl Geometry {
-    fn new(
+    pub(super) fn new(
         op: &'static str,
         x_shape: [usize; 4],
         w_shape: [usize; 4],
@@ -312,7 +245,7 @@ impl Geometry {
         })
     }
 
-    fn out_len(&self, op: &'static str) -> Result<usize, Error> {
+    pub(super) fn out_len(&self, op: &'static str) -> Result<usize, Error> {
         numel(op, &[self.n, self.c_out, self.p])
     }
 }

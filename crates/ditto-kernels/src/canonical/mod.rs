@@ -26,6 +26,7 @@
 pub mod carry;
 pub mod conv;
 pub mod conv_backward;
+mod conv_weight;
 pub mod elementwise;
 mod error;
 pub mod fma;

@@ -14,6 +14,8 @@
 //! intrinsic loads and stores take raw pointers whose bounds are checked before each kernel.
 #![allow(unsafe_code)]
 
+pub(crate) mod chains;
+
 use std::sync::OnceLock;
 
 /// Class: not applicable (a code-path selector; every path gives the same bits).
@@ -85,6 +87,15 @@ impl Isa {
     }
 
     /// The matmul register tile (rows, columns) of this instruction set's microkernel.
+    /// f32 lanes of one vector register: 16 for AVX-512, 8 for AVX2 (the scalar path loops
+    /// over 8).
+    pub(crate) fn lanes(self) -> usize {
+        match self {
+            Isa::Avx512 => 16,
+            _ => 8,
+        }
+    }
+
     pub(crate) fn tile(self) -> (usize, usize) {
         match self {
             Isa::Scalar => (4, 16),
