@@ -21,6 +21,7 @@ use super::simd::chains::{MAX_ROWS, MAX_ROWS_AVX2, Walk, chains};
 
 /// The weight gradient of checked operands into `grad_w` (`[c_out][k]`); `from`: each chain
 /// continues from the value `grad_w` holds instead of `+0.0`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn weight_grad(
     isa: Isa,
     x: &[f32],
