@@ -15,6 +15,7 @@ use criterion::{Criterion, criterion_group};
 use ditto::rng::Seed;
 use ditto_kernels::canonical::conv::{Conv2dOptions, conv2d};
 use ditto_kernels::canonical::conv_backward::{conv2d_input_grad, conv2d_weight_grad};
+use ditto_kernels::canonical::pool::max_pool2d_with_indices;
 use ditto_kernels::canonical::{Isa, math, matmul};
 
 fn normal(label: &str, n: usize) -> Vec<f32> {
@@ -166,6 +167,36 @@ fn conv_report() {
     }
 }
 
+/// Max pooling with indices (2x2, stride 2) at fashion-cnn's two pooling shapes.
+fn pool_report() {
+    let opts = Conv2dOptions {
+        stride: [2, 2],
+        ..Conv2dOptions::default()
+    };
+    for x_shape in [[64, 8, 28, 28], [64, 16, 14, 14]] {
+        // After a relu, as in the model: a third of the inputs are +0.0.
+        let x: Vec<f32> = normal("pool-x", x_shape.iter().product())
+            .into_iter()
+            .map(|v| (v + 0.4).max(0.0))
+            .collect();
+        let len = x.len() / 4;
+        let (mut out, mut idx) = (vec![0.0f32; len], vec![0i64; len]);
+        let mut t = Duration::MAX;
+        for _ in 0..3 {
+            t = t.min(best(20, || {
+                max_pool2d_with_indices(&x, x_shape, [2, 2], &opts, &mut out, &mut idx)
+                    .expect("shapes match");
+                black_box(&out);
+            }));
+        }
+        println!(
+            "max_pool2d_with_indices {x_shape:?} 2x2/2: {:.0} us ({:.2} ns per output)",
+            t.as_secs_f64() * 1e6,
+            t.as_secs_f64() * 1e9 / len as f64
+        );
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("kernels");
     g.sample_size(10)
@@ -203,6 +234,7 @@ criterion_group!(benches, bench);
 fn main() {
     matmul_report();
     conv_report();
+    pool_report();
     unary_report();
     benches();
     Criterion::default().configure_from_args().final_summary();

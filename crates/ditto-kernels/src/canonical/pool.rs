@@ -22,11 +22,10 @@ fn greater(a: f32, b: f32) -> bool {
 /// flipped (so `-0.0` ranks -1, just below `+0.0`).
 #[inline(always)]
 fn rank(v: f32) -> i32 {
-    if v.is_nan() {
-        return i32::MAX;
-    }
     let b = v.to_bits() as i32;
-    b ^ (((b >> 31) as u32) >> 1) as i32
+    let r = b ^ (((b >> 31) as u32) >> 1) as i32;
+    // A select, not a branch: the scans below stay branch-free.
+    if v.is_nan() { i32::MAX } else { r }
 }
 
 /// The value of a rank: the canonical quiet NaN for `i32::MAX`, else the inverse of `rank`
@@ -37,6 +36,34 @@ fn unrank(r: i32) -> f32 {
         return f32::NAN;
     }
     f32::from_bits((r ^ (((r >> 31) as u32) >> 1) as i32) as u32)
+}
+
+/// The scan of `max_pool2d_with_indices` for 2x2 windows at stride 2 without padding (the
+/// usual pooling layer), written over row pairs without index arithmetic or bounds tests so
+/// that it vectorises: the taps in scan order, `rank`s compared strictly, two selects each.
+fn pool_2x2(plane: &[f32], w: usize, [oh, ow]: [usize; 2], out: &mut [f32], indices: &mut [i64]) {
+    let rows = out.chunks_exact_mut(ow).zip(indices.chunks_exact_mut(ow));
+    for (y, (out, indices)) in rows.enumerate().take(oh) {
+        let top = &plane[2 * y * w..][..2 * ow];
+        let bottom = &plane[(2 * y + 1) * w..][..2 * ow];
+        let base = (2 * y * w) as i64;
+        let taps = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+        for (xo, ((o, i), (t, b))) in out.iter_mut().zip(indices.iter_mut()).zip(taps).enumerate() {
+            let mut best = rank(t[0]);
+            let mut at = 0i64;
+            for (r, k) in [
+                (rank(t[1]), 1),
+                (rank(b[0]), w as i64),
+                (rank(b[1]), w as i64 + 1),
+            ] {
+                let gt = r > best;
+                best = if gt { r } else { best };
+                at = if gt { k } else { at };
+            }
+            *o = unrank(best);
+            *i = base + 2 * xo as i64 + at;
+        }
+    }
 }
 
 /// Class: portable (canonical). 2-D max pooling of `[n, c, h, w]` into `[n, c, oh, ow]` with
@@ -72,7 +99,12 @@ pub fn max_pool2d_with_indices(
             // Every tap is in bounds (`output_size` checked the last window fits): the same
             // scan without the bounds tests.
             let ([sy, sx], [dy, dx]) = (opts.stride, opts.dilation);
-            // `greater` as one integer comparison on `rank`s (no unpredictable branches).
+            if kernel == [2, 2] && [sy, sx] == [2, 2] && [dy, dx] == [1, 1] {
+                pool_2x2(plane, w, [oh, ow], out, indices);
+                return;
+            }
+            // `greater` as one integer comparison on `rank`s, and the update as two selects:
+            // which tap wins is data-dependent, so a branch would be mispredicted often.
             for y in 0..oh {
                 for xo in 0..ow {
                     let mut at = y * sy * w + xo * sx;
@@ -80,10 +112,11 @@ pub fn max_pool2d_with_indices(
                     for i in 0..kernel[0] {
                         let row = (y * sy + i * dy) * w + xo * sx;
                         for j in 0..kernel[1] {
-                            let r = rank(plane[row + j * dx]);
-                            if r > best {
-                                (best, at) = (r, row + j * dx);
-                            }
+                            let tap = row + j * dx;
+                            let r = rank(plane[tap]);
+                            let gt = r > best;
+                            best = if gt { r } else { best };
+                            at = if gt { tap } else { at };
                         }
                     }
                     out[y * ow + xo] = unrank(best);
@@ -252,6 +285,59 @@ pub fn adaptive_avg_pool2d_backward(
 #[cfg(test)]
 mod value_stability {
     use super::*;
+
+    /// The 2x2 / stride 2 path against the definition (scan in row-major order, `greater`),
+    /// on planes of odd sizes (a last row and column no window covers) full of ties, signed
+    /// zeros and NaNs of several payloads.
+    #[test]
+    fn two_by_two_path_is_the_scan() {
+        let pick = [
+            1.0,
+            -1.0,
+            0.0,
+            -0.0,
+            2.0,
+            f32::NAN,
+            -f32::NAN,
+            f32::from_bits(0x7f80_0001),
+        ];
+        let (n, c, h, w) = (2, 3, 7, 9);
+        let mut seed = 7u32;
+        let x: Vec<f32> = (0..n * c * h * w)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                pick[(seed >> 13) as usize % pick.len()]
+            })
+            .collect();
+        let opts = Conv2dOptions {
+            stride: [2, 2],
+            ..Default::default()
+        };
+        let (oh, ow) = (h / 2, w / 2);
+        let (mut out, mut idx) = (vec![0f32; n * c * oh * ow], vec![0i64; n * c * oh * ow]);
+        max_pool2d_with_indices(&x, [n, c, h, w], [2, 2], &opts, &mut out, &mut idx).unwrap();
+        for p in 0..n * c {
+            let plane = &x[p * h * w..(p + 1) * h * w];
+            for y in 0..oh {
+                for xo in 0..ow {
+                    let mut at = 2 * y * w + 2 * xo;
+                    for tap in [at + 1, at + w, at + w + 1] {
+                        if greater(plane[tap], plane[at]) {
+                            at = tap;
+                        }
+                    }
+                    let o = p * oh * ow + y * ow + xo;
+                    assert_eq!(idx[o], at as i64, "plane {p} ({y}, {xo})");
+                    let want = if plane[at].is_nan() {
+                        0x7fc0_0000
+                    } else {
+                        plane[at].to_bits()
+                    };
+                    assert_eq!(out[o].to_bits(), want, "plane {p} ({y}, {xo})");
+                }
+            }
+        }
+    }
 
     #[test]
     fn golden_values() {
