@@ -7,10 +7,12 @@
 //! accumulator per reduction row `r = (ci, kh, kw)`: per output position, one load of the
 //! position's output gradients (all channels of a lane group, transposed beforehand) and one
 //! broadcast-FMA per row, whose input value is read in place from a zero-padded copy of `x`.
-//! Nothing is packed per position and no im2col matrix is built. Work items are (group, lane
-//! group, block of rows); each output belongs to one item and its chain runs in order there,
-//! so the bits do not depend on the split, the thread count or the lane width (every ISA
-//! computes the same chains; the scalar path with [`fused`](super::fma::fused)).
+//! Nothing is packed per position and no im2col matrix is built. Groups run one after the
+//! other (the transposed gradient is one group's, so a depthwise convolution needs no more
+//! memory than a dense one); work items are (lane group, block of rows). Each output belongs
+//! to one item and its chain runs in order there, so the bits do not depend on the split,
+//! the thread count or the lane width (every ISA computes the same chains; the scalar path
+//! with [`fused`](super::fma::fused)).
 
 use rayon::prelude::*;
 
@@ -55,19 +57,6 @@ pub(super) fn weight_grad(
     let np = n * p;
     let parallel = n * c_out * k * p >= PARALLEL_WORK && rayon::current_num_threads() > 1;
 
-    // The output gradient transposed: [group][lane group][t = (n, oh, ow)][lane], +0.0 past
-    // the group's last channel.
-    let mut gyt = vec![0.0f32; groups * nv * np * l];
-    let transpose = |(chunk, dst): (usize, &mut [f32])| {
-        let (gi, v, b) = (chunk / (nv * n), chunk / n % nv, chunk % n);
-        for lane in 0..l.min(cog - v * l) {
-            let co = gi * cog + v * l + lane;
-            let src = &gy[(b * c_out + co) * p..][..p];
-            for (pix, &g) in src.iter().enumerate() {
-                dst[pix * l + lane] = g;
-            }
-        }
-    };
     // x zero-padded: [n][c_in][hp][wp].
     let [ph, pw] = opts.padding;
     let (hp, wp) = (h + 2 * ph, w + 2 * pw);
@@ -82,15 +71,18 @@ pub(super) fn weight_grad(
         }
     };
     if parallel {
-        gyt.par_chunks_mut(p * l).enumerate().for_each(transpose);
         xpad.par_chunks_mut(hp * wp).enumerate().for_each(pad);
     } else {
-        gyt.chunks_mut(p * l).enumerate().for_each(transpose);
         xpad.chunks_mut(hp * wp).enumerate().for_each(pad);
     }
-
-    // Work items: (group, lane group, row block); blocks even in size, at least one item per
-    // thread where the rows allow (a block of few rows is bound by the FMA latency).
+    let walk = Walk {
+        n,
+        out: [oh, ow],
+        step: [opts.stride[0] * wp, opts.stride[1]],
+        sample: c_in * hp * wp,
+    };
+    // Work items of a group: (lane group, row block); blocks even in size, at least one item
+    // per thread where the rows allow (a block of few rows is bound by the FMA latency).
     let max_rows = if isa == Isa::Avx2Fma {
         MAX_ROWS_AVX2
     } else {
@@ -101,51 +93,72 @@ pub(super) fn weight_grad(
     } else {
         1
     };
-    let min_blocks = threads.div_ceil(groups * nv);
-    let blocks = k.div_ceil(max_rows).max(min_blocks).min(k);
+    let blocks = k.div_ceil(max_rows).max(threads.div_ceil(nv)).min(k);
     let rows = k.div_ceil(blocks);
-    let items: Vec<(usize, usize, usize)> = (0..groups)
-        .flat_map(|gi| (0..nv).flat_map(move |v| (0..k).step_by(rows).map(move |r0| (gi, v, r0))))
+    let items: Vec<(usize, usize)> = (0..nv)
+        .flat_map(|v| (0..k).step_by(rows).map(move |r0| (v, r0)))
         .collect();
-    let walk = Walk {
-        n,
-        out: [oh, ow],
-        step: [opts.stride[0] * wp, opts.stride[1]],
-        sample: c_in * hp * wp,
-    };
-    let run = |&(gi, v, r0): &(usize, usize, usize)| -> Vec<f32> {
-        let rb = rows.min(k - r0);
-        // Tap offsets within a sample's padded planes, and the chains' starting values.
-        let offs: Vec<usize> = (r0..r0 + rb)
-            .map(|r| {
-                let (ci, i, j) = (r / (kh * kw), r / kw % kh, r % kw);
-                (gi * cig + ci) * hp * wp + i * opts.dilation[0] * wp + j * opts.dilation[1]
-            })
-            .collect();
-        let mut acc = vec![0.0f32; rb * l];
-        if from {
+
+    // One group at a time (a depthwise convolution has as many groups as channels): its
+    // output gradient transposed, [lane group][t = (n, oh, ow)][lane], +0.0 past the group's
+    // last channel (the same lanes are written for every group, so the padding stays zero).
+    let mut gyt = vec![0.0f32; nv * np * l];
+    for gi in 0..groups {
+        let transpose = |(chunk, dst): (usize, &mut [f32])| {
+            let (v, b) = (chunk / n, chunk % n);
+            for lane in 0..l.min(cog - v * l) {
+                let co = gi * cog + v * l + lane;
+                let src = &gy[(b * c_out + co) * p..][..p];
+                for (pix, &g) in src.iter().enumerate() {
+                    dst[pix * l + lane] = g;
+                }
+            }
+        };
+        if parallel {
+            gyt.par_chunks_mut(p * l).enumerate().for_each(transpose);
+        } else {
+            gyt.chunks_mut(p * l).enumerate().for_each(transpose);
+        }
+        let run = |&(v, r0): &(usize, usize)| -> Vec<f32> {
+            let rb = rows.min(k - r0);
+            // Tap offsets within a sample's padded planes, and the chains' starting values.
+            let offs: Vec<usize> = (r0..r0 + rb)
+                .map(|r| {
+                    let (ci, i, j) = (r / (kh * kw), r / kw % kh, r % kw);
+                    (gi * cig + ci) * hp * wp + i * opts.dilation[0] * wp + j * opts.dilation[1]
+                })
+                .collect();
+            let mut acc = vec![0.0f32; rb * l];
+            if from {
+                for lane in 0..l.min(cog - v * l) {
+                    let co = gi * cog + v * l + lane;
+                    for rr in 0..rb {
+                        acc[rr * l + lane] = grad_w[co * k + r0 + rr];
+                    }
+                }
+            }
+            chains(
+                isa,
+                &gyt[v * np * l..][..np * l],
+                &xpad,
+                &offs,
+                &walk,
+                &mut acc,
+            );
+            acc
+        };
+        let results: Vec<Vec<f32>> = if parallel {
+            items.par_iter().map(run).collect()
+        } else {
+            items.iter().map(run).collect()
+        };
+        for (&(v, r0), acc) in items.iter().zip(&results) {
+            let rb = rows.min(k - r0);
             for lane in 0..l.min(cog - v * l) {
                 let co = gi * cog + v * l + lane;
                 for rr in 0..rb {
-                    acc[rr * l + lane] = grad_w[co * k + r0 + rr];
+                    grad_w[co * k + r0 + rr] = acc[rr * l + lane];
                 }
-            }
-        }
-        let g = &gyt[(gi * nv + v) * np * l..][..np * l];
-        chains(isa, g, &xpad, &offs, &walk, &mut acc);
-        acc
-    };
-    let results: Vec<Vec<f32>> = if parallel {
-        items.par_iter().map(run).collect()
-    } else {
-        items.iter().map(run).collect()
-    };
-    for (&(gi, v, r0), acc) in items.iter().zip(&results) {
-        let rb = rows.min(k - r0);
-        for lane in 0..l.min(cog - v * l) {
-            let co = gi * cog + v * l + lane;
-            for rr in 0..rb {
-                grad_w[co * k + r0 + rr] = acc[rr * l + lane];
             }
         }
     }
@@ -225,6 +238,8 @@ mod tests {
             ([2, 4, 7, 6], [6, 2, 3, 2], [2, 1], [1, 1], [1, 2], 2),
             ([1, 3, 5, 5], [20, 3, 2, 2], [1, 2], [0, 2], [1, 1], 1),
             ([2, 6, 5, 4], [3, 6, 1, 1], [1, 1], [0, 0], [1, 1], 1),
+            // Depthwise: one channel per group.
+            ([2, 4, 6, 5], [4, 1, 3, 3], [1, 1], [1, 1], [1, 1], 4),
         ];
         for (xs, ws, stride, padding, dilation, groups) in cases {
             let o = Conv2dOptions {
