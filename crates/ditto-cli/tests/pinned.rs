@@ -2,6 +2,7 @@
 //! in a separate process, and the READMEs are checked to print these very values. A change
 //! that moves one fails here, and is a Reproducibility-breaking CHANGELOG entry.
 
+use std::ffi::OsStr;
 use std::process::Command;
 
 /// `ditto train --example digits-mlp` (run-to-run, NdArray, seed 0, 880 steps). Run-to-run:
@@ -20,11 +21,9 @@ const FASHION_PREFIX_30: &str = "dd0019a510f3b0722def080f863c1daad8f7dcb77194961
 /// `ditto train --config examples/own-data/config.toml` (canonical, IDX files by path).
 const OWN_DATA_CANONICAL: &str = "f3f0ef44d0e5604976d3b01578da0c3fac6aff44fd00187a0f4bca9de60419e2";
 
-fn train(args: &[&str]) -> String {
-    let t = tempfile::tempdir().unwrap();
+/// Runs the `ditto` binary with `args`; its stdout, after checking that it succeeded.
+fn ditto<S: AsRef<OsStr> + std::fmt::Debug>(args: &[S]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_ditto"))
-        .args(["train", "--out"])
-        .arg(t.path().join("run"))
         .args(args)
         .output()
         .unwrap();
@@ -33,7 +32,16 @@ fn train(args: &[&str]) -> String {
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `ditto train ARGS` into a fresh directory; the fingerprint it prints.
+fn train(args: &[&str]) -> String {
+    let t = tempfile::tempdir().unwrap();
+    let run = t.path().join("run");
+    let mut all: Vec<&OsStr> = vec!["train".as_ref(), "--out".as_ref(), run.as_os_str()];
+    all.extend(args.iter().map(OsStr::new));
+    ditto(&all)
         .lines()
         .find_map(|l| l.strip_prefix("fingerprint: "))
         .unwrap()
@@ -89,18 +97,6 @@ fn published_anyhow(example: &str, want: &str, stop: &str) {
     assert_eq!(train(&other), want, "1 thread, 3 workers");
     let t = tempfile::tempdir().unwrap();
     let run = t.path().join("run");
-    let ditto = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_ditto"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
     let run_arg = run.to_str().unwrap();
     ditto(&[
         "train",

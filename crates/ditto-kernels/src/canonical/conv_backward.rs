@@ -47,7 +47,8 @@ pub fn conv2d_weight_grad(
             *v = reduce::sum_all(&seq);
         }
     }
-    weight_grad(x, x_shape, gy, &geo, opts, grad_w, false)
+    conv_weight::weight_grad(Isa::active(), x, x_shape, gy, &geo, opts, grad_w, false);
+    Ok(())
 }
 
 /// Class: portable (canonical). [`conv2d_weight_grad`]'s weight part continuing each chain
@@ -63,7 +64,8 @@ pub fn conv2d_weight_grad_from(
     grad_w: &mut [f32],
 ) -> Result<(), Error> {
     let geo = checked_weight_grad(x, x_shape, gy, w_shape, opts, grad_w)?;
-    weight_grad(x, x_shape, gy, &geo, opts, grad_w, true)
+    conv_weight::weight_grad(Isa::active(), x, x_shape, gy, &geo, opts, grad_w, true);
+    Ok(())
 }
 
 /// The geometry of a weight gradient, after checking every buffer's length against it.
@@ -81,30 +83,6 @@ fn checked_weight_grad(
     check_len(op, "gy", gy.len(), geo.out_len(op)?)?;
     check_len(op, "grad_w", grad_w.len(), numel(op, &w_shape)?)?;
     Ok(geo)
-}
-
-/// The weight gradient of checked operands; `from`: continue the chains from `grad_w`.
-fn weight_grad(
-    x: &[f32],
-    x_shape: [usize; 4],
-    gy: &[f32],
-    geo: &Geometry,
-    opts: &Conv2dOptions,
-    grad_w: &mut [f32],
-    from: bool,
-) -> Result<(), Error> {
-    let &Geometry { n, k, p, cog, .. } = geo;
-    if k == 0 || cog == 0 {
-        return Ok(());
-    }
-    if n * p == 0 {
-        if !from {
-            grad_w.fill(0.0);
-        }
-        return Ok(());
-    }
-    conv_weight::weight_grad(Isa::active(), x, x_shape, gy, geo, opts, grad_w, from);
-    Ok(())
 }
 
 /// Class: portable (canonical). Gradient of conv2d's input (`[n, c_in, h, w]`) from the

@@ -50,6 +50,15 @@ pub(super) fn weight_grad(
         kernel: [kh, kw],
         out: [oh, ow],
     } = geo;
+    if k == 0 || cog == 0 {
+        return;
+    }
+    if n * p == 0 {
+        if !from {
+            grad_w.fill(0.0);
+        }
+        return;
+    }
     let [_, c_in, h, w] = x_shape;
     let groups = opts.groups;
     let l = isa.lanes();

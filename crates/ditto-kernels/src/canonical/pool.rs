@@ -41,9 +41,9 @@ fn unrank(r: i32) -> f32 {
 /// The scan of `max_pool2d_with_indices` for 2x2 windows at stride 2 without padding (the
 /// usual pooling layer), written over row pairs without index arithmetic or bounds tests so
 /// that it vectorises: the taps in scan order, `rank`s compared strictly, two selects each.
-fn pool_2x2(plane: &[f32], w: usize, [oh, ow]: [usize; 2], out: &mut [f32], indices: &mut [i64]) {
+fn pool_2x2(plane: &[f32], w: usize, ow: usize, out: &mut [f32], indices: &mut [i64]) {
     let rows = out.chunks_exact_mut(ow).zip(indices.chunks_exact_mut(ow));
-    for (y, (out, indices)) in rows.enumerate().take(oh) {
+    for (y, (out, indices)) in rows.enumerate() {
         let top = &plane[2 * y * w..][..2 * ow];
         let bottom = &plane[(2 * y + 1) * w..][..2 * ow];
         let base = (2 * y * w) as i64;
@@ -100,7 +100,7 @@ pub fn max_pool2d_with_indices(
             // scan without the bounds tests.
             let ([sy, sx], [dy, dx]) = (opts.stride, opts.dilation);
             if kernel == [2, 2] && [sy, sx] == [2, 2] && [dy, dx] == [1, 1] {
-                pool_2x2(plane, w, [oh, ow], out, indices);
+                pool_2x2(plane, w, ow, out, indices);
                 return;
             }
             // `greater` as one integer comparison on `rank`s, and the update as two selects:

@@ -48,29 +48,17 @@ pub(crate) fn fast_active<B: Inner>(t: &F<B>) -> bool {
 pub(crate) const LINEAR_LARGE: usize = 1 << 20;
 
 /// Whether `linear` and its input and weight gradients run ditto's kernels (`t` is the
-/// batch-leading operand: the input or the output gradient; `macs` the product's
-/// multiply-adds): in canonical mode, and in run-to-run mode where the backend's are the
+/// batch-leading operand: the input or the output gradient; `n` the product's other
+/// dimension, so that it has `t`'s element count times `n` multiply-adds): in canonical mode, and in run-to-run mode where the backend's are the
 /// slower (`Inner::CANONICAL_IN_RUN_TO_RUN`) for inputs of rank 3 and more, and for products
 /// of [`LINEAR_LARGE`] multiply-adds and more. burn-ndarray's `linear` on such an input
 /// copies its operands into a batched product, and its matrixmultiply is the slower on large
 /// products; on a small matrix it calls one product directly and is the faster. The choice
 /// depends on shapes only.
-pub(crate) fn linear_active<B: Inner>(t: &F<B>, macs: usize) -> bool {
-    (B::CANONICAL_IN_RUN_TO_RUN && (t.shape().num_dims() >= 3 || macs >= LINEAR_LARGE))
-        || active::<B>(t)
-}
-
-/// The multiply-adds of a `linear` product: the elements of `t` (the operand whose rows are
-/// the batch) times `other`'s axis `axis` (`usize::MAX`: its last), the product's other
-/// dimension.
-pub(crate) fn linear_macs<B: Inner>(t: &F<B>, other: &F<B>, axis: usize) -> usize {
-    let dims = other.shape();
-    let n = match axis {
-        usize::MAX => dims.num_dims().checked_sub(1).map_or(0, |last| dims[last]),
-        a if a < dims.num_dims() => dims[a],
-        _ => 0,
-    };
-    t.shape().num_elements().saturating_mul(n)
+pub(crate) fn linear_active<B: Inner>(t: &F<B>, n: usize) -> bool {
+    let shape = t.shape();
+    let large = shape.num_elements().saturating_mul(n) >= LINEAR_LARGE;
+    (B::CANONICAL_IN_RUN_TO_RUN && (shape.num_dims() >= 3 || large)) || active::<B>(t)
 }
 
 /// A tensor's values (row-major, f32; NdArray's own buffer where it is contiguous) and shape.
