@@ -1,7 +1,6 @@
 //! The command line: every subcommand and flag (clap).
 
-use clap::{Parser, Subcommand, ValueEnum};
-use ditto_train::BackendKind;
+use clap::{Parser, Subcommand};
 
 /// Bit-reproducible training on Burn: same seed and config, same trained weights.
 #[derive(Parser)]
@@ -34,22 +33,4 @@ pub(crate) enum Command {
     Sweep(crate::cmd::sweep::Args),
     /// Print the provenance a run would record on this machine (JSON).
     Env(crate::cmd::env::Args),
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum BackendArg {
-    Ndarray,
-    #[cfg(feature = "wgpu")]
-    Wgpu,
-}
-
-impl BackendArg {
-    /// The config's backend.
-    pub(crate) fn kind(self) -> BackendKind {
-        match self {
-            Self::Ndarray => BackendKind::Ndarray,
-            #[cfg(feature = "wgpu")]
-            Self::Wgpu => BackendKind::Wgpu,
-        }
-    }
 }

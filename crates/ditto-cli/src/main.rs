@@ -4,6 +4,7 @@
 //! `commands/` does; the work itself is in `ditto-train`, so other programs can call it.
 
 mod alloc;
+mod backend_arg;
 mod cli;
 mod cmd;
 mod examples;

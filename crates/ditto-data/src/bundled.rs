@@ -61,6 +61,17 @@ pub fn embedded_fashion_subset() -> Result<(InMemory, InMemory), Error> {
     fashion_from_gz(&raw)
 }
 
+/// Class: portable (constants). The bundled data set `name`'s files (`digits` or `fashion`):
+/// each file's name and the SHA-256 of its decompressed bytes, which loading checks. Empty for
+/// another name.
+pub fn file_hashes(name: &str) -> &'static [(&'static str, &'static str)] {
+    match name {
+        "digits" => std::slice::from_ref(&DIGITS),
+        "fashion" => &FASHION,
+        _ => &[],
+    }
+}
+
 /// File name and SHA-256 of the decompressed bytes.
 const DIGITS: (&str, &str) = (
     "digits.csv.gz",

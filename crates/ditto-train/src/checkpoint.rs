@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::Path;
 
-use safetensors::tensor::{Dtype as StDtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype as StDtype, Metadata, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::{FaultHook, write_atomic_with};
@@ -120,11 +120,11 @@ pub struct Checkpoint {
 
 /// The JSON document stored under `__metadata__["ditto"]`.
 #[derive(Serialize, Deserialize)]
-struct Document {
+pub(crate) struct Document {
     format: String,
     version: u32,
-    state: serde_json::Value,
-    provenance: Provenance,
+    pub(crate) state: serde_json::Value,
+    pub(crate) provenance: Provenance,
     tensors: BTreeMap<String, String>,
     /// Version 2 on: the header hash, always the last member (see `integrity.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -224,77 +224,7 @@ impl Checkpoint {
         })?;
         let (_, metadata) = SafeTensors::read_metadata(bytes)
             .map_err(|e| Error::new(ErrorKind::Foreign, path, e.to_string()))?;
-        let json = metadata
-            .metadata()
-            .as_ref()
-            .and_then(|m| m.get(METADATA_KEY))
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Foreign,
-                    path,
-                    "a safetensors file without ditto's metadata (written by another tool, or \
-                     its metadata key is damaged)",
-                )
-            })?;
-        let doc: Document = serde_json::from_str(json).map_err(|e| {
-            Error::new(
-                ErrorKind::Corrupted,
-                path,
-                format!("the header is damaged: ditto metadata is not valid: {e}"),
-            )
-        })?;
-        if doc.version > VERSION {
-            return Err(Error::new(
-                ErrorKind::Version,
-                path,
-                format!(
-                    "format version {} is newer than {VERSION}, the newest this ditto reads: \
-                     upgrade ditto (or the file is damaged)",
-                    doc.version
-                ),
-            ));
-        }
-        let integrity = match (&doc.header_blake3, doc.version) {
-            (Some(recorded), 2..) => {
-                integrity::verify(json, &integrity::table_bytes(&metadata), recorded)
-                    .map(Integrity::HeaderHash)
-                    .map_err(|e| {
-                        Error::new(
-                            ErrorKind::Corrupted,
-                            path,
-                            format!("the header is damaged: {e}"),
-                        )
-                    })?
-            }
-            (None, 1) => Integrity::NoHeaderHash,
-            (None, _) => {
-                return Err(Error::new(
-                    ErrorKind::Corrupted,
-                    path,
-                    format!(
-                        "the header is damaged: format version {} without its header hash",
-                        doc.version
-                    ),
-                ));
-            }
-            (Some(_), _) => {
-                return Err(Error::new(
-                    ErrorKind::Corrupted,
-                    path,
-                    format!(
-                        "the header is damaged: format version {} with a header hash",
-                        doc.version
-                    ),
-                ));
-            }
-        };
-        if doc.format != FORMAT {
-            return Err(Error::new(
-                ErrorKind::Foreign,
-                path,
-                format!("format is {:?}, expected {FORMAT:?}", doc.format),
-            ));
-        }
+        let (doc, integrity) = check_document(&metadata, path)?;
         let mut tensors = BTreeMap::new();
         for (name, view) in st.tensors() {
             let dtype = match view.dtype() {
@@ -375,6 +305,74 @@ impl Checkpoint {
         let bytes = fs::read(path).map_err(|e| Error::io(path, "reading checkpoint", e))?;
         Self::from_bytes_verified(&bytes, Some(path))
     }
+}
+
+/// The ditto document of a safetensors header, checked: present, parseable, a version this
+/// crate reads, its header hash verified (version 2 on) and its format ours. Shared by the
+/// whole-file reader and [`Checkpoint::read_header`].
+pub(crate) fn check_document(
+    metadata: &Metadata,
+    path: Option<&Path>,
+) -> Result<(Document, Integrity), Error> {
+    let json = metadata
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get(METADATA_KEY))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Foreign,
+                path,
+                "a safetensors file without ditto's metadata (written by another tool, or its \
+                 metadata key is damaged)",
+            )
+        })?;
+    let doc: Document = serde_json::from_str(json).map_err(|e| {
+        Error::new(
+            ErrorKind::Corrupted,
+            path,
+            format!("the header is damaged: ditto metadata is not valid: {e}"),
+        )
+    })?;
+    if doc.version > VERSION {
+        return Err(Error::new(
+            ErrorKind::Version,
+            path,
+            format!(
+                "format version {} is newer than {VERSION}, the newest this ditto reads: \
+                 upgrade ditto (or the file is damaged)",
+                doc.version
+            ),
+        ));
+    }
+    let damaged = |what: String| {
+        Error::new(
+            ErrorKind::Corrupted,
+            path,
+            format!("the header is damaged: {what}"),
+        )
+    };
+    let integrity = match (&doc.header_blake3, doc.version) {
+        (Some(recorded), 2..) => {
+            integrity::verify(json, &integrity::table_bytes(metadata), recorded)
+                .map(Integrity::HeaderHash)
+                .map_err(damaged)?
+        }
+        (None, 1) => Integrity::NoHeaderHash,
+        (None, v) => {
+            return Err(damaged(format!(
+                "format version {v} without its header hash"
+            )));
+        }
+        (Some(_), v) => return Err(damaged(format!("format version {v} with a header hash"))),
+    };
+    if doc.format != FORMAT {
+        return Err(Error::new(
+            ErrorKind::Foreign,
+            path,
+            format!("format is {:?}, expected {FORMAT:?}", doc.format),
+        ));
+    }
+    Ok((doc, integrity))
 }
 
 fn check_len(shape: &[usize], len: usize) -> Result<(), Error> {

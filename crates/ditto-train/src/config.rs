@@ -52,8 +52,16 @@ pub struct TrainConfig {
     pub max_steps: Option<usize>,
     /// Samples per batch.
     pub batch_size: usize,
-    /// Clip the global gradient norm to this value, if set.
+    /// Clip the gradients' norm to this value, if set: the global L2 norm over all
+    /// parameters (`grad_clip_scope`, default `global`), as PyTorch's `clip_grad_norm_`.
     pub grad_clip_norm: Option<f32>,
+    /// What `grad_clip_norm` bounds: `global` (the norm over every parameter's gradient
+    /// together, in a fixed order; see [`ClipScope`]) or `per-tensor` (each gradient's own
+    /// norm, Burn's `GradientClipping::Norm`). Unset means `global`, except in a config
+    /// stored by a checkpoint written before this setting existed, which clipped per tensor
+    /// and still does when resumed or replayed. Runs record it explicitly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grad_clip_scope: Option<ClipScope>,
     /// Write a checkpoint every this many steps (0: only the final one).
     pub checkpoint_every: usize,
     /// Keep this many most recent step checkpoints (0: keep all).
@@ -188,12 +196,51 @@ impl Default for TrainConfig {
             max_steps: None,
             batch_size: 32,
             grad_clip_norm: None,
+            grad_clip_scope: None,
             checkpoint_every: 100,
             keep_checkpoints: 3,
             workers: 0,
             log_every: 10,
             parallel: ParallelConfig::default(),
         }
+    }
+}
+
+/// Class: portable in canonical mode (the norm's order is fixed: see
+/// `crates/ditto-kernels/CANONICAL.md`, "Gradient clipping"). What `grad_clip_norm` bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClipScope {
+    /// The L2 norm of all gradients together: `sqrt(sum over parameters, in path order, of
+    /// each gradient's sum of squares)`; every gradient is scaled by the same factor.
+    Global,
+    /// Each gradient's own L2 norm, clipped separately (Burn's `GradientClipping::Norm`).
+    PerTensor,
+}
+
+impl TrainConfig {
+    /// Class: portable. Reads a config that a run recorded (a run directory's `config.toml`),
+    /// as [`TrainConfig::from_toml`] does, keeping what its settings meant when it was
+    /// written: a clip norm recorded without `grad_clip_scope` was clipped per tensor.
+    pub fn from_recorded_toml(text: &str) -> Result<Self, Error> {
+        let mut c = Self::from_toml(text)?;
+        c.recorded_meaning();
+        Ok(c)
+    }
+
+    /// A recorded config's settings as they were meant when it was written (see
+    /// [`TrainConfig::from_recorded_toml`]).
+    pub(crate) fn recorded_meaning(&mut self) {
+        if self.grad_clip_norm.is_some() && self.grad_clip_scope.is_none() {
+            self.grad_clip_scope = Some(ClipScope::PerTensor);
+        }
+    }
+
+    /// Class: not applicable. The clipping a run does: the bound and what it bounds, `None`
+    /// without `grad_clip_norm`.
+    pub fn grad_clip(&self) -> Option<(f32, ClipScope)> {
+        self.grad_clip_norm
+            .map(|n| (n, self.grad_clip_scope.unwrap_or(ClipScope::Global)))
     }
 }
 
@@ -409,6 +456,12 @@ impl TrainConfig {
             && !(c > 0.0 && c.is_finite())
         {
             return bad("grad_clip_norm", format!("{c} must be positive"));
+        }
+        if self.grad_clip_scope.is_some() && self.grad_clip_norm.is_none() {
+            return bad(
+                "grad_clip_scope",
+                "is set, but grad_clip_norm (the bound) is not".into(),
+            );
         }
         if self.log_every == 0 {
             return bad("log_every", "must be at least 1".into());

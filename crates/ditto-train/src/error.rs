@@ -37,6 +37,9 @@ pub enum ErrorKind {
     /// The data differs from what the run recorded: a data file's SHA-256 or length, or
     /// in-memory data's content hash.
     DataChanged,
+    /// A fresh run's directory already holds a run (or, to be replaced, files ditto did not
+    /// write).
+    RunExists,
 }
 
 impl Error {
@@ -103,6 +106,7 @@ impl fmt::Display for Error {
             ErrorKind::Data => "data set error",
             ErrorKind::Locked => "run directory locked",
             ErrorKind::DataChanged => "data changed since the run recorded it",
+            ErrorKind::RunExists => "run directory not empty",
         };
         match &self.path {
             Some(p) => write!(f, "{}: {what}: {}", p.display(), self.detail),

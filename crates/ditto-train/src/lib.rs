@@ -28,6 +28,7 @@
 
 mod atomic;
 mod checkpoint;
+mod checkpoint_header;
 mod compare;
 mod config;
 mod data;
@@ -35,7 +36,9 @@ mod error;
 mod integrity;
 mod load;
 mod lock;
+mod manifest;
 mod model;
+mod model_record;
 mod objective;
 mod op_trace;
 mod optim_state;
@@ -44,6 +47,7 @@ mod progress;
 mod provenance;
 mod records;
 mod report;
+mod run_id;
 mod schedule;
 mod seeds;
 mod state;
@@ -52,11 +56,12 @@ mod trainer;
 
 pub use atomic::{FaultHook, NoFaults, WriteStage, write_atomic, write_atomic_with};
 pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION};
+pub use checkpoint_header::CheckpointHeader;
 pub use compare::{
     Comparison, DiffKind, Divergence, TensorDiff, compare_checkpoints, compare_runs, ulp_distance,
 };
 pub use config::{
-    AdamConfig, AugmentConfig, BackendKind, BundledData, CnnConfig, ConstantSchedule,
+    AdamConfig, AugmentConfig, BackendKind, BundledData, ClipScope, CnnConfig, ConstantSchedule,
     CosineSchedule, CsvSource, CustomModelConfig, DataConfig, DataFile, DataSource, IdxSource,
     MlpConfig, Mode, ModelConfig, OptimizerConfig, ParallelConfig, ScheduleConfig, SgdConfig,
     TraceConfig, TrainConfig, TransformerConfig,
@@ -68,7 +73,9 @@ pub use error::{Error, ErrorKind};
 pub use integrity::Integrity;
 pub use load::{load_params, load_params_from};
 pub use lock::{LOCK_FILE, RunLock};
+pub use manifest::{Manifest, Program};
 pub use model::{Cnn, Mlp, TrainModel, Transformer};
+pub use model_record::{ModelOrigin, ModelRecord, ParamRow};
 pub use objective::{
     Classification, Evaluation, Objective, Regression, TargetKind, Targets, TensorBatch,
 };
@@ -80,8 +87,9 @@ pub use params::{ParamValues, fingerprint, read_params, write_params};
 pub use provenance::{BURN_VERSION, Provenance};
 pub use records::{EvalLine, MetricsLine, RunSummary, TraceLine, TrainLine, parse_lines};
 pub use report::write_report;
+pub use run_id::RunId;
 pub use schedule::learning_rate;
 pub use seeds::RunSeeds;
 pub use state::RunState;
 pub use timing::LoopTimes;
-pub use trainer::{TrainBackend, Trained, Trainer, locate_checkpoint};
+pub use trainer::{RUN_FILES, TrainBackend, Trained, Trainer, locate_checkpoint};

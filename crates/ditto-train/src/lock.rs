@@ -91,6 +91,12 @@ impl RunLock {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Releases the lock of a directory that was renamed to `dir` while it was held (the
+    /// lock file moved with it): removes `dir`'s lock file, then unlocks.
+    pub(crate) fn release_at(mut self, dir: &Path) {
+        self.path = dir.join(LOCK_FILE);
+    }
 }
 
 impl Drop for RunLock {

@@ -23,8 +23,15 @@ pub struct Provenance {
     pub device: String,
     /// Threads available to the run (`RAYON_NUM_THREADS` or the core count).
     pub threads: usize,
-    /// BLAKE3 of the workspace's `Cargo.lock` at build time (`unavailable` outside it).
+    /// BLAKE3 of the `Cargo.lock` that pinned the build (the workspace that was built: your
+    /// project's when ditto is a dependency), read at build time; `unavailable` when none was
+    /// found (see `cargo_lock_path`).
     pub cargo_lock_blake3: String,
+    /// Which `Cargo.lock` `cargo_lock_blake3` hashes: the build's workspace lockfile (the
+    /// target directory's parent), `DITTO_CARGO_LOCK` when set at build time, or ditto's
+    /// own checkout's. Absent in records written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cargo_lock_path: Option<String>,
     /// `git rev-parse HEAD` of the working directory, when it is a git checkout.
     pub git_commit: Option<String>,
 }
@@ -47,6 +54,9 @@ impl Provenance {
             device: device.into(),
             threads: threads(),
             cargo_lock_blake3: env!("DITTO_CARGO_LOCK_BLAKE3").into(),
+            cargo_lock_path: Some(env!("DITTO_CARGO_LOCK_PATH"))
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned),
             git_commit: git_commit(),
         }
     }

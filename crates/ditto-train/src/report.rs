@@ -5,8 +5,10 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use crate::config::TrainConfig;
+use crate::config::{DataSource, TrainConfig};
 use crate::error::{Error, ErrorKind};
+use crate::manifest::Program;
+use crate::model_record::{ModelOrigin, ModelRecord};
 use crate::records::{MetricsLine, RunSummary, TraceLine, parse_lines};
 
 /// Class: portable (a function of the run directory's files). Writes `out/report.md` (config,
@@ -19,7 +21,7 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
         std::fs::read_to_string(out.join(name))
             .map_err(|e| Error::io(&out.join(name), "reading", e))
     };
-    let config = TrainConfig::from_toml(&read("config.toml")?)?;
+    let config = TrainConfig::from_recorded_toml(&read("config.toml")?)?;
     let summary: RunSummary = serde_json::from_str(&read("summary.json")?).map_err(|e| {
         Error::with_source(
             ErrorKind::Invalid,
@@ -90,7 +92,10 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
         md,
         "Data `{}`, model `{}`, optimiser `{}` (lr {}), seed {}, mode `{}`, backend `{}`.\n",
         c.data.source.describe(),
-        c.model.kind(),
+        match &c.model {
+            crate::config::ModelConfig::Custom(m) => m.name.as_deref().unwrap_or("custom"),
+            other => other.kind(),
+        },
         c.optimizer.kind(),
         c.optimizer.lr(),
         c.seed,
@@ -142,19 +147,168 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
         "device",
         "threads",
         "cargo_lock_blake3",
+        "cargo_lock_path",
         "git_commit",
+        "run_id",
     ] {
         if let Some(v) = manifest.get(key).filter(|v| !v.is_null()) {
             let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
             let _ = writeln!(md, "- {key}: `{v}`");
         }
     }
+    let model = read_model(out)?;
+    model_section(&mut md, model.as_ref());
+    data_section(&mut md, &config);
+    reproduce_section(&mut md, &config, model.as_ref(), &manifest);
+    crate::atomic::write_atomic(&out.join("report.md"), md.as_bytes())
+}
+
+/// `model.json`, absent in runs written before it existed.
+fn read_model(out: &Path) -> Result<Option<ModelRecord>, Error> {
+    let path = out.join("model.json");
+    match std::fs::read_to_string(&path) {
+        Ok(t) => serde_json::from_str(&t)
+            .map(Some)
+            .map_err(|e| Error::with_source(ErrorKind::Invalid, Some(&path), "parsing", e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&path, "reading", e)),
+    }
+}
+
+/// Rows of the parameter table shown in the report (all are in `model.json`).
+const TABLE_ROWS: usize = 40;
+
+fn model_section(md: &mut String, model: Option<&ModelRecord>) {
+    let Some(m) = model else { return };
+    let _ = writeln!(md, "\n## Model\n");
+    let origin = match m.origin {
+        ModelOrigin::Config => "built by ditto from the config's `[model]`",
+        ModelOrigin::Program => "built by the program that trained it (see Reproduce)",
+    };
     let _ = writeln!(
         md,
-        "\nReproduce: `ditto train --config config.toml`, then `ditto verify` this directory \
-         against the new one."
+        "`{}`, {origin}: {} parameter tensors, {} values (from the module itself; its \
+         description and every parameter are in `model.json`).\n",
+        m.type_name, m.tensors, m.values
     );
-    crate::atomic::write_atomic(&out.join("report.md"), md.as_bytes())
+    let _ = writeln!(
+        md,
+        "| parameter | module | shape | dtype | values | BLAKE3 at init |\n|---|---|---|---|---|---|"
+    );
+    for p in m.parameters.iter().take(TABLE_ROWS) {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {:?} | {} | {} | `{}` |",
+            p.path,
+            p.module,
+            p.shape,
+            p.dtype,
+            p.count,
+            p.init_blake3.get(..16).unwrap_or(&p.init_blake3)
+        );
+    }
+    if m.parameters.len() > TABLE_ROWS {
+        let _ = writeln!(
+            md,
+            "| ... {} more in `model.json` | | | | | |",
+            m.parameters.len() - TABLE_ROWS
+        );
+    }
+}
+
+fn data_section(md: &mut String, c: &TrainConfig) {
+    let _ = writeln!(md, "\n## Data\n");
+    match &c.data.source {
+        DataSource::Bundled(b) => {
+            let _ = writeln!(
+                md,
+                "Bundled `{}` (compiled in; loading checks each file's SHA-256):\n",
+                b.name()
+            );
+            for (file, sha) in ditto_data::bundled::file_hashes(b.name()) {
+                let _ = writeln!(md, "- `{file}`: sha256 `{sha}` (decompressed)");
+            }
+        }
+        DataSource::InMemory { name, content } => {
+            let hash = content.map_or("not recorded".to_owned(), |c| format!("`{c}`"));
+            let _ = writeln!(
+                md,
+                "In-memory data `{name}` handed to the trainer by its program: content sha256 \
+                 {hash}."
+            );
+        }
+        source => {
+            let _ = writeln!(
+                md,
+                "`{}`: resume and replay refuse a file whose bytes differ.\n",
+                source.describe()
+            );
+            for (role, f) in source.files() {
+                let pin = f.pin.map_or("not pinned".to_owned(), |p| p.to_string());
+                let _ = writeln!(md, "- {role}: `{}`: {pin}", f.path.display());
+            }
+        }
+    }
+}
+
+fn reproduce_section(
+    md: &mut String,
+    c: &TrainConfig,
+    model: Option<&ModelRecord>,
+    manifest: &serde_json::Value,
+) {
+    let _ = writeln!(md, "\n## Reproduce\n");
+    let from_program = match model {
+        Some(m) => m.origin == ModelOrigin::Program,
+        None => c.model.kind() == "custom",
+    };
+    if !from_program {
+        let _ = writeln!(
+            md,
+            "`ditto replay <this directory>` re-trains it from `config.toml` and checks every \
+             step; or `ditto train --config config.toml --out OTHER`, then `ditto verify` this \
+             directory against `OTHER`."
+        );
+        return;
+    }
+    let program: Option<Program> = manifest
+        .get("program")
+        .and_then(|p| serde_json::from_value(p.clone()).ok());
+    let lock = manifest
+        .get("cargo_lock_blake3")
+        .and_then(|v| v.as_str())
+        .unwrap_or("unavailable");
+    let lock_path = manifest
+        .get("cargo_lock_path")
+        .and_then(|v| v.as_str())
+        .map_or(String::new(), |p| format!(" (`{p}`)"));
+    match program {
+        Some(p) => {
+            let hash = p
+                .exe_blake3
+                .as_deref()
+                .map_or("not read".to_owned(), |h| format!("`{h}`"));
+            let _ = writeln!(
+                md,
+                "This model was built and trained by a program: `config.toml` alone does not \
+                 build it (its `[model]` is `custom`). Run that program again:\n\n\
+                 ```sh\n{}\n```\n\n- executable: `{}`, BLAKE3 {hash}\n- working directory: \
+                 `{}`\n- built with the Cargo.lock whose BLAKE3 is `{lock}`{lock_path}\n\n\
+                 Then `ditto verify` this directory against the new run's directory.",
+                p.command_line(),
+                p.exe,
+                p.cwd.as_deref().unwrap_or("unknown"),
+            );
+        }
+        None => {
+            let _ = writeln!(
+                md,
+                "This model was built and trained by a program (not recorded: a run from \
+                 before ditto recorded programs); run it again, then `ditto verify` this \
+                 directory against the new run's directory."
+            );
+        }
+    }
 }
 
 fn plot(

@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::checkpoint::Checkpoint;
 use crate::config::TrainConfig;
 use crate::error::{Error, ErrorKind};
+use crate::run_id::RunId;
 
 /// Class: portable. Where a run stands: the state document stored in every checkpoint
 /// (`FORMAT.md`, "The trainer's state"). Everything a step depends on is here or derivable from
@@ -32,11 +33,19 @@ pub struct RunState {
     /// as one Burn record blob per parameter (`optimizer.<path>`, read as well).
     #[serde(default)]
     pub optimizer: BTreeMap<String, serde_json::Value>,
+    /// The run this checkpoint belongs to ([`crate::RunId`]); `None` in checkpoints written
+    /// before runs had an identity (they still resume).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<RunId>,
 }
 
+/// A stored config in any layout. A clip norm recorded without its scope was written before
+/// global clipping existed, when it was Burn's per-tensor clipping: it keeps that meaning.
 fn config_any_layout<'de, D: Deserializer<'de>>(d: D) -> Result<TrainConfig, D::Error> {
     let v = serde_json::Value::deserialize(d)?;
-    TrainConfig::from_json(&v).map_err(serde::de::Error::custom)
+    let mut c = TrainConfig::from_json(&v).map_err(serde::de::Error::custom)?;
+    c.recorded_meaning();
+    Ok(c)
 }
 
 impl RunState {

@@ -1,6 +1,8 @@
 //! Checkpoint files: round trip, atomic replacement, and refusal of truncated, corrupted,
 //! foreign and future files with clear errors; readable by Python's `safetensors`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -134,10 +136,14 @@ with safe_open(sys.argv[1], framework="numpy") as f:
     print("FORMAT=%s/%d" % (meta["format"], meta["version"]))
     print("W=%r" % float(w[2][3]))
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script, path.to_str().unwrap()])
-        .output()
-        .expect("python3 is needed for this test (.ci/run installs safetensors and numpy)");
+    let Some(out) = common::python::run(
+        "python_safetensors_reads_every_tensor_and_the_metadata",
+        &["safetensors", "numpy"],
+        script,
+        &[path.to_str().unwrap()],
+    ) else {
+        return;
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -1,6 +1,8 @@
 //! The trainer: two runs agree bit for bit, and a run stopped at a mid-epoch step and resumed
 //! from its checkpoint ends bitwise identical to the uninterrupted run.
 
+mod common;
+
 use burn::backend::NdArray;
 use ditto_data::InMemory;
 use ditto_rng::Seed;
@@ -129,10 +131,14 @@ t = load_file(sys.argv[1])
 m2 = t["optimizer.layers.1.bias.momentum.moment_2"]
 print("M2 %s %s %s" % (m2.dtype, m2.shape, bool((m2 >= 0).all() and (m2 > 0).any())))
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script, path.to_str().unwrap()])
-        .output()
-        .expect("python3 is needed for this test (.ci/run installs safetensors and numpy)");
+    let Some(out) = common::python::run(
+        "optimizer_state_is_plain_tensors_readable_from_python",
+        &["safetensors", "numpy"],
+        script,
+        &[path.to_str().unwrap()],
+    ) else {
+        return;
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("M2 float32 (3,) True"),

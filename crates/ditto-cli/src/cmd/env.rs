@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::cli::BackendArg;
+use crate::backend_arg::BackendArg;
 use crate::cmd::Res;
 
 /// The arguments of `ditto env`.

@@ -54,17 +54,21 @@ pub(crate) fn relocated(mut cfg: TrainConfig, data_dir: Option<&Path>) -> Res<Tr
 }
 
 /// Trains the bundled model of `cfg` on its backend and its data (from `resume` if given) into
-/// `out`. The data is read, and checked against any recorded pins, before anything is
-/// written.
+/// `out`, replacing a run already there only with `overwrite`. The data is read, and checked
+/// against any recorded pins, before anything is written.
 pub(crate) fn train(
     cfg: &TrainConfig,
     resume: Option<Checkpoint>,
     out: &Path,
     stop_at: Option<usize>,
     trace_ops: Option<StepRange>,
+    overwrite: bool,
 ) -> Res<RunSummary> {
     let data = TrainData::from_config(cfg)?;
-    let mut trainer = Trainer::new(cfg.clone())?.out(out).verbose(true);
+    let mut trainer = Trainer::new(cfg.clone())?
+        .out(out)
+        .verbose(true)
+        .overwrite(overwrite);
     if let Some(ck) = resume {
         trainer = trainer.from_checkpoint(ck);
     }

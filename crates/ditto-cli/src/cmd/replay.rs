@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::BackendArg;
+use crate::backend_arg::BackendArg;
 use crate::cmd::Res;
 use ditto_train::{Checkpoint, StepRange, TrainConfig, compare_checkpoints, compare_runs};
 
@@ -60,7 +60,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
             run.display(),
             state.step
         );
-        let summary = crate::cmd::train(&cfg, None, &out, Some(state.step), a.trace_ops)?;
+        let summary = crate::cmd::train(&cfg, None, &out, Some(state.step), a.trace_ops, false)?;
         crate::cmd::report(&summary, &out);
         let produced = ["last.safetensors", "final.safetensors"]
             .iter()
@@ -88,11 +88,14 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     }
     let text = std::fs::read_to_string(run.join("config.toml"))
         .map_err(|e| format!("{}: not a run directory or checkpoint: {e}", run.display()))?;
-    let mut cfg = crate::cmd::relocated(TrainConfig::from_toml(&text)?, a.data_dir.as_deref())?;
+    let mut cfg = crate::cmd::relocated(
+        TrainConfig::from_recorded_toml(&text)?,
+        a.data_dir.as_deref(),
+    )?;
     if let Some(b) = a.backend {
         cfg.backend = b.kind();
     }
-    let summary = crate::cmd::train(&cfg, None, &out, None, a.trace_ops)?;
+    let summary = crate::cmd::train(&cfg, None, &out, None, a.trace_ops, false)?;
     crate::cmd::report(&summary, &out);
     let c = compare_runs(&run, &out)?;
     println!("{c}");

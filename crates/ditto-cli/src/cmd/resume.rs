@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::BackendArg;
+use crate::backend_arg::BackendArg;
 use crate::cmd::Res;
 use ditto_train::StepRange;
 
@@ -59,7 +59,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
         cfg.parallel.accumulate = k;
     }
     cfg.validate()?;
-    let summary = crate::cmd::train(&cfg, Some(ck), &out, a.max_steps, a.trace_ops)?;
+    let summary = crate::cmd::train(&cfg, Some(ck), &out, a.max_steps, a.trace_ops, false)?;
     crate::cmd::report(&summary, &out);
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::BackendArg;
+use crate::backend_arg::BackendArg;
 use crate::cmd::Res;
 use crate::sweep;
 use clap::ValueEnum;

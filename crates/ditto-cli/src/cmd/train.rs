@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::BackendArg;
+use crate::backend_arg::BackendArg;
 use crate::cmd::Res;
 use ditto_train::{Mode, StepRange};
 
@@ -55,6 +55,11 @@ pub(crate) struct Args {
     /// `ditto verify --ops`. Modes run-to-run and canonical only; slow: a few steps.
     #[arg(long, value_name = "STEPS")]
     pub(crate) trace_ops: Option<StepRange>,
+    /// Replace the run already in the run directory. Without it such a directory is refused
+    /// and nothing is written. The new run is written beside it and swapped in when it ends,
+    /// so the old run stays complete until then (and is kept if training fails).
+    #[arg(long)]
+    pub(crate) force: bool,
     /// Print the complete resolved config and exit.
     #[arg(long)]
     pub(crate) print_config: bool,
@@ -93,7 +98,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     let out = a
         .out
         .unwrap_or_else(|| PathBuf::from(format!("runs/{name}-seed{}", cfg.seed)));
-    let summary = crate::cmd::train(&cfg, None, &out, a.stop_at, a.trace_ops)?;
+    let summary = crate::cmd::train(&cfg, None, &out, a.stop_at, a.trace_ops, a.force)?;
     crate::cmd::report(&summary, &out);
     Ok(ExitCode::SUCCESS)
 }

@@ -4,8 +4,8 @@
 use serde::Deserialize;
 
 use super::{
-    AdamConfig, CnnConfig, ConstantSchedule, CosineSchedule, CustomModelConfig, DataConfig,
-    MlpConfig, ModelConfig, OptimizerConfig, ScheduleConfig, SgdConfig, TrainConfig,
+    AdamConfig, ClipScope, CnnConfig, ConstantSchedule, CosineSchedule, CustomModelConfig,
+    DataConfig, MlpConfig, ModelConfig, OptimizerConfig, ScheduleConfig, SgdConfig, TrainConfig,
 };
 use crate::error::{Error, ErrorKind};
 use ditto_kernels::Strict;
@@ -145,6 +145,8 @@ impl LegacyConfig {
             max_steps: self.max_steps,
             batch_size: self.batch_size.unwrap_or(d.batch_size),
             grad_clip_norm: self.grad_clip_norm,
+            // This layout predates global clipping: its norm was Burn's, per tensor.
+            grad_clip_scope: self.grad_clip_norm.map(|_| ClipScope::PerTensor),
             checkpoint_every: self.checkpoint_every.unwrap_or(d.checkpoint_every),
             keep_checkpoints: self.keep_checkpoints.unwrap_or(d.keep_checkpoints),
             workers: self.workers.unwrap_or(d.workers),

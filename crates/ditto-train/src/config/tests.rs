@@ -256,3 +256,35 @@ fn the_readme_own_data_config_parses() {
     };
     assert!(s.test.is_some() && s.pixel_max == 255.0 && s.classes.is_none());
 }
+
+#[test]
+fn a_clip_norm_means_global_unless_a_run_recorded_it_before_scopes() {
+    let text = "grad_clip_norm = 1.5\n";
+    // A config a user writes: the documented global norm.
+    let user = TrainConfig::from_toml(text).unwrap();
+    assert_eq!(user.grad_clip(), Some((1.5, ClipScope::Global)));
+    // A config a run recorded without the scope (before it existed): Burn's per tensor.
+    let old = TrainConfig::from_recorded_toml(text).unwrap();
+    assert_eq!(old.grad_clip(), Some((1.5, ClipScope::PerTensor)));
+    let mut state = serde_json::to_value(crate::RunState {
+        config: user.clone(),
+        step: 3,
+        epoch: 0,
+        batch: 3,
+        backend_rng: ditto_kernels::RngState::new(ditto_rng::Seed::from_u64(0)),
+        fingerprint: String::new(),
+        optimizer: Default::default(),
+        run_id: None,
+    })
+    .unwrap();
+    assert_eq!(state["config"].get("grad_clip_scope"), None);
+    let read = crate::RunState::from_json(&state).unwrap();
+    assert_eq!(read.config.grad_clip(), Some((1.5, ClipScope::PerTensor)));
+    // Recorded with a scope, it keeps it.
+    state["config"]["grad_clip_scope"] = "global".into();
+    let read = crate::RunState::from_json(&state).unwrap();
+    assert_eq!(read.config.grad_clip(), Some((1.5, ClipScope::Global)));
+    // A scope without a bound is refused.
+    let e = TrainConfig::from_toml("grad_clip_scope = \"global\"\n").unwrap_err();
+    assert!(e.to_string().contains("grad_clip_scope"), "{e}");
+}

@@ -7,6 +7,7 @@ use crate::config::{CnnConfig, MlpConfig, Mode, ModelConfig, TransformerConfig};
 use crate::data::TrainData;
 use crate::error::{Error, ErrorKind};
 use crate::model::{Cnn, Mlp, Transformer};
+use crate::model_record::ModelOrigin;
 use crate::objective::Classification;
 use crate::records::RunSummary;
 use crate::trainer::{TrainBackend, Trainer};
@@ -20,16 +21,20 @@ impl Trainer<Classification> {
     /// that is not 2-D images or whose poolings shrink it to nothing, and those of
     /// [`Trainer::fit`].
     pub fn fit_bundled<I: Inner>(
-        self,
+        mut self,
         data: &TrainData,
         device: &I::Device,
     ) -> Result<RunSummary, Error> {
+        // The config built this model: the run records it as the config says.
+        self.origin = ModelOrigin::Config;
         let model = match &self.config.model {
             ModelConfig::Custom(_) => {
                 return Err(Error::new(
                     ErrorKind::Invalid,
                     None,
-                    "config `model.kind`: `custom` models are trained with `Trainer::fit`",
+                    "config `model.kind`: `custom`: this run's model was built by a program \
+                     (see its report.md) and is trained with `Trainer::fit`, which that \
+                     program calls; run the program again to reproduce it",
                 ));
             }
             ModelConfig::Mlp(c) => Bundled::Mlp(c.clone()),

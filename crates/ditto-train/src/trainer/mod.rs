@@ -3,7 +3,9 @@
 
 mod batch;
 mod bundled;
+mod clip;
 mod eval;
+mod fresh;
 #[cfg(test)]
 mod legacy_tests;
 mod micro;
@@ -21,12 +23,16 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 use ditto_kernels::{BackendKind, Ditto, DittoConfig, Inner, KernelMode, Strict};
 
 use crate::checkpoint::Checkpoint;
-use crate::config::{DataSource, Mode, TrainConfig};
+use crate::config::{CustomModelConfig, DataSource, Mode, ModelConfig, TrainConfig};
 use crate::data::TrainData;
 use crate::error::{Error, ErrorKind};
+use crate::lock::RunLock;
+use crate::model_record::{ModelOrigin, type_name_of};
 use crate::objective::{Classification, Objective};
 use crate::op_trace::StepRange;
 use crate::records::RunSummary;
+pub use fresh::RUN_FILES;
+use fresh::{Replacement, refuse_existing_run};
 use run::{Ctx, Hooks};
 pub use rundir::locate_checkpoint;
 
@@ -69,6 +75,8 @@ pub struct Trainer<O = Classification> {
     stop_at: Option<usize>,
     verbose: bool,
     trace_ops: Option<StepRange>,
+    overwrite: bool,
+    origin: ModelOrigin,
 }
 
 /// Class: as the run. A finished run: the trained model, its summary and its directory.
@@ -105,6 +113,8 @@ impl Trainer<Classification> {
             stop_at: None,
             verbose: false,
             trace_ops: None,
+            overwrite: false,
+            origin: ModelOrigin::Program,
         })
     }
 
@@ -140,7 +150,21 @@ impl<O> Trainer<O> {
             stop_at: self.stop_at,
             verbose: self.verbose,
             trace_ops: self.trace_ops,
+            overwrite: self.overwrite,
+            origin: self.origin,
         }
+    }
+
+    /// Class: not applicable. Whether a fresh run may replace a run already in its directory
+    /// (default `false`: such a directory is refused with [`ErrorKind::RunExists`], naming
+    /// what is there). With `true`, the new run is written into `.<name>.ditto-new` beside the
+    /// directory and swapped in when it ends (or stops at [`Trainer::stop_at`]): until then
+    /// the old run stays complete, and if training fails it is kept and the partial new one
+    /// removed. A directory holding files ditto did not write is never replaced. Resuming
+    /// ignores this setting.
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = overwrite;
+        self
     }
 
     /// Class: not applicable. Continue from `checkpoint` (read with [`Checkpoint::read`]);
@@ -289,33 +313,72 @@ impl<O> Trainer<O> {
         M: AutodiffModule<B>,
         O: Objective<B, M> + Objective<B::InnerBackend, M::InnerModule>,
     {
-        // One writer per run directory; this also fails early on an output directory that
-        // cannot be created or written.
-        let lock = crate::lock::RunLock::acquire(&self.out)?;
+        let fresh = self.resume.is_none();
+        let config = recorded_config(
+            &self.config,
+            data,
+            self.resume.as_ref(),
+            self.origin,
+            &type_name_of::<M>(),
+        )?;
+        // One writer per run directory (this also fails early on a directory that cannot be
+        // created or written), and a fresh run never mixes with another: a directory holding
+        // a run is refused before anything is written, or replaced as a whole (overwrite).
+        let replacing = fresh && self.overwrite && fresh::holds_run(&self.out)?;
+        let (lock, replacement) = if replacing {
+            let (replacement, lock) = Replacement::start(&self.out)?;
+            (lock, Some(replacement))
+        } else {
+            if fresh {
+                refuse_existing_run(&self.out)?;
+            }
+            let lock = RunLock::acquire(&self.out)?;
+            // A run may have been written between the check and the lock.
+            if fresh && let Err(e) = refuse_existing_run(&self.out) {
+                drop(lock);
+                return Err(e);
+            }
+            (lock, None)
+        };
         if let Some(pid) = lock.took_over()
             && self.verbose
         {
             eprintln!("note: took over the stale lock of process {pid}, which no longer runs");
         }
-        let config = recorded_config(&self.config, data, self.resume.as_ref())?;
+        let dir = replacement
+            .as_ref()
+            .map_or_else(|| self.out.clone(), |r| r.aside().to_path_buf());
         let cx = Ctx {
             data,
             config: &config,
             resume: self.resume.as_ref(),
-            out: &self.out,
+            out: &dir,
             device,
             stop_at: self.stop_at,
             verbose: self.verbose,
             trace_ops: self.trace_ops,
             hooks,
+            origin: self.origin,
         };
-        let (model, summary) = run::run::<B, M, O>(model, &self.objective, &cx)?;
-        drop(lock);
-        Ok(Trained {
-            model,
-            summary,
-            run_dir: self.out,
-        })
+        match run::run::<B, M, O>(model, &self.objective, &cx) {
+            Ok((model, summary)) => {
+                match replacement {
+                    Some(r) => r.commit(lock)?,
+                    None => drop(lock),
+                }
+                Ok(Trained {
+                    model,
+                    summary,
+                    run_dir: self.out,
+                })
+            }
+            Err(e) => {
+                if let Some(r) = replacement {
+                    r.abandon(lock);
+                }
+                Err(e)
+            }
+        }
     }
 }
 
@@ -330,12 +393,16 @@ fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 }
 
 /// The config a run records: `config` with the data source `data` came from (each file's pin,
-/// or in-memory data's content hash). Refuses data that differs from a pin in `config` or in
-/// the checkpoint being resumed.
+/// or in-memory data's content hash), and, for a model a program built (`origin`), `[model]`
+/// as `kind = "custom"` named by the program's config or the model's type `model_type`: the
+/// config's bundled-model fields did not build it. Refuses data that differs from a pin in
+/// `config` or in the checkpoint being resumed.
 fn recorded_config(
     config: &TrainConfig,
     data: &TrainData,
     resume: Option<&Checkpoint>,
+    origin: ModelOrigin,
+    model_type: &str,
 ) -> Result<TrainConfig, Error> {
     let name = match &config.data.source {
         DataSource::InMemory { name, .. } => name.as_str(),
@@ -382,6 +449,19 @@ fn recorded_config(
     }
     let mut out = config.clone();
     out.data.source = found;
+    // Recorded explicitly, so that the record keeps its meaning if the default changes.
+    if let Some((_, scope)) = config.grad_clip() {
+        out.grad_clip_scope = Some(scope);
+    }
+    if origin == ModelOrigin::Program {
+        let name = match &config.model {
+            ModelConfig::Custom(c) => c.name.clone(),
+            _ => None,
+        };
+        out.model = ModelConfig::Custom(CustomModelConfig {
+            name: Some(name.unwrap_or_else(|| model_type.to_owned())),
+        });
+    }
     Ok(out)
 }
 

@@ -16,7 +16,7 @@ use burn::record::{BinBytesRecorder, FullPrecisionSettings, Recorder};
 use burn::tensor::backend::AutodiffBackend;
 
 use crate::checkpoint::TensorEntry;
-use crate::config::{OptimizerConfig, TrainConfig};
+use crate::config::{ClipScope, OptimizerConfig, TrainConfig};
 use crate::error::{Error, ErrorKind};
 use crate::params::param_ids;
 
@@ -39,7 +39,11 @@ macro_rules! each {
 
 impl<M: AutodiffModule<B>, B: AutodiffBackend> AnyOptim<M, B> {
     pub(crate) fn new(config: &TrainConfig) -> Self {
-        let clip = config.grad_clip_norm.map(GradientClippingConfig::Norm);
+        // Burn clips each gradient on its own; the global norm is the loop's (`clip.rs`).
+        let clip = match config.grad_clip() {
+            Some((norm, ClipScope::PerTensor)) => Some(GradientClippingConfig::Norm(norm)),
+            Some((_, ClipScope::Global)) | None => None,
+        };
         match &config.optimizer {
             OptimizerConfig::Sgd(o) => {
                 let momentum =

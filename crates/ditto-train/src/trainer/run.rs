@@ -11,20 +11,24 @@ use ditto_kernels::{DittoConfig, OpRecord, RngState};
 use ditto_rng::{BurnDefaults, reinit};
 
 use crate::checkpoint::Checkpoint;
-use crate::config::TrainConfig;
+use crate::config::{ClipScope, TrainConfig};
 use crate::data::TrainData;
 use crate::error::{Error, ErrorKind};
+use crate::manifest::{Manifest, Program};
+use crate::model_record::{ModelOrigin, ModelRecord};
 use crate::objective::{Objective, scalar};
 use crate::op_trace::{OpTraceWriter, StepRange};
 use crate::params::{fingerprint, read_params};
 use crate::progress::Progress;
 use crate::provenance::Provenance;
 use crate::records::{EvalLine, MetricsLine, RunSummary, TraceLine, TrainLine};
+use crate::run_id::RunId;
 use crate::schedule::learning_rate;
 use crate::seeds::RunSeeds;
 use crate::state::RunState;
 use crate::timing::{Clock, Phase};
 use crate::trainer::batch::to_tensors;
+use crate::trainer::clip::clip_global_norm;
 use crate::trainer::eval::evaluate;
 use crate::trainer::micro::{self, Peers};
 use crate::trainer::optim::AnyOptim;
@@ -58,6 +62,8 @@ pub(crate) struct Ctx<'a, D> {
     pub(crate) verbose: bool,
     pub(crate) trace_ops: Option<StepRange>,
     pub(crate) hooks: Hooks<D>,
+    /// Where the model came from (what `model.json` and the report say).
+    pub(crate) origin: ModelOrigin,
 }
 
 /// Trains `model` as `cx` says and returns it with the run's summary.
@@ -94,6 +100,13 @@ where
     let mut model = reinit(model, &seeds.init(), &BurnDefaults).map_err(|(_, e)| {
         Error::with_source(ErrorKind::Invalid, None, "initialising the model", e)
     })?;
+    // Taken from the module itself, at initialisation (a function of the seed, so the same
+    // for a resumed run's process).
+    let record = ModelRecord::of(&model, cx.origin);
+    let run_id = match resume {
+        Some(ck) => ck.run_state()?.run_id,
+        None => Some(RunId::derive(config)?),
+    };
     let mut optim = AnyOptim::<M, B>::new(config);
     let mut loader = data.loader(config)?;
     let per_epoch = loader.batches_per_epoch();
@@ -119,7 +132,7 @@ where
             ));
         }
     };
-    if peers.is_some() && format!("{model:?}").contains("BatchNorm") {
+    if peers.is_some() && record.has_module("BatchNorm") {
         return Err(Error::new(
             ErrorKind::Invalid,
             None,
@@ -139,8 +152,13 @@ where
     std::fs::create_dir_all(out.join("checkpoints"))
         .map_err(|e| Error::io(out, "creating run directory", e))?;
     write_text(&out.join("config.toml"), &config.to_toml()?)?;
-    let manifest = Provenance::collect(&B::name(device), &format!("{device:?}"));
+    let manifest = Manifest {
+        provenance: Provenance::collect(&B::name(device), &format!("{device:?}")),
+        run_id: run_id.clone(),
+        program: Some(Program::current()),
+    };
     write_json(&out.join("manifest.json"), &manifest)?;
+    write_json(&out.join("model.json"), &record)?;
     let mut trace = TraceWriter::start(Jsonl::open::<TraceLine>(&out.join("trace.jsonl"), step)?)?;
     let mut metrics = Jsonl::open::<MetricsLine>(&out.join("metrics.jsonl"), step)?;
 
@@ -203,6 +221,10 @@ where
                         GradientsParams::from_grads(loss.backward(), &model),
                     )
                 }
+            };
+            let grads = match config.grad_clip() {
+                Some((max, ClipScope::Global)) => clip_global_norm::<B, M>(&model, grads, max).0,
+                Some((_, ClipScope::PerTensor)) | None => grads,
             };
             let lr = learning_rate(&config.schedule, config.optimizer.lr(), step, total_steps);
             model = optim.step(lr, model, grads);
@@ -275,12 +297,17 @@ where
                 backend_rng: (cx.hooks.get)(device).unwrap_or(rng),
                 fingerprint: fp,
                 optimizer: Default::default(),
+                run_id: run_id.clone(),
             };
-            let ck = snapshot::save(&model, &params, &optim, &state, &manifest)?;
+            let ck = snapshot::save(&model, &params, &optim, &state, &manifest.provenance)?;
             if periodic {
                 let name = format!("step-{step:08}.safetensors");
                 ck.write(&out.join("checkpoints").join(name))?;
-                prune(&out.join("checkpoints"), config.keep_checkpoints)?;
+                prune(
+                    &out.join("checkpoints"),
+                    config.keep_checkpoints,
+                    run_id.as_ref(),
+                )?;
             }
             if step == stop {
                 let name = if stop == total_steps {

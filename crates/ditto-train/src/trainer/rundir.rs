@@ -1,5 +1,6 @@
 //! The run directory: the files a run writes, and finding a run's newest checkpoint.
 
+use std::collections::BTreeSet;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,15 +10,23 @@ use serde::Serialize;
 use crate::atomic::write_atomic;
 use crate::checkpoint::Checkpoint;
 use crate::error::{Error, ErrorKind};
+use crate::manifest::Manifest;
 use crate::records::MetricsLine;
+use crate::run_id::RunId;
+use crate::state::RunState;
 
 /// Class: not applicable (I/O). The newest checkpoint of `path` and the run directory it
 /// belongs to. `path` is a checkpoint file (its run directory is two levels up for
-/// `checkpoints/step-*`, one level up otherwise) or a run directory (its newest checkpoint:
-/// `final`, `last` or the newest `checkpoints/step-*`, by step).
+/// `checkpoints/step-*`, one level up otherwise) or a run directory: its newest checkpoint of
+/// the directory's own run (`final`, `last` or a `checkpoints/step-*`, by step). The run is the
+/// one `manifest.json` names ([`crate::RunId`]): a checkpoint of another run is never picked.
+/// Without a recorded identity (runs from before identities), any checkpoint is the run's,
+/// unless they name several runs, which is refused.
 ///
-/// Errors: [`ErrorKind::Io`] when `path` is neither, [`ErrorKind::Invalid`] when the directory
-/// holds no checkpoint; a damaged candidate is an error, never skipped.
+/// Errors: [`ErrorKind::Io`] when `path` is neither; [`ErrorKind::Invalid`] when the directory
+/// holds no checkpoint of its run, or checkpoints of several runs and no manifest naming one;
+/// a candidate whose header is damaged is an error, never skipped (the chosen file's tensors
+/// are verified when it is read).
 pub fn locate_checkpoint(path: &Path) -> Result<(PathBuf, PathBuf), Error> {
     if path.is_file() {
         let parent = path.parent().unwrap_or(Path::new("."));
@@ -35,7 +44,59 @@ pub fn locate_checkpoint(path: &Path) -> Result<(PathBuf, PathBuf), Error> {
             "neither a checkpoint file nor a run directory",
         ));
     }
-    let mut candidates: Vec<PathBuf> = match fs::read_dir(path.join("checkpoints")) {
+    let dir_run = Manifest::read(path)?.and_then(|m| m.run_id);
+    let mut candidates = step_files(&path.join("checkpoints"));
+    candidates.reverse();
+    candidates.push(path.join("last.safetensors"));
+    candidates.push(path.join("final.safetensors"));
+    let mut pick: Option<(usize, PathBuf)> = None;
+    let mut runs: BTreeSet<Option<RunId>> = BTreeSet::new();
+    let mut others = Vec::new();
+    for p in candidates.into_iter().filter(|p| p.is_file()) {
+        let (step, run) = step_and_run(&p)?;
+        if dir_run.is_some() && run != dir_run {
+            others.push(p);
+            continue;
+        }
+        runs.insert(run);
+        if pick.as_ref().is_none_or(|(s, _)| step > *s) {
+            pick = Some((step, p));
+        }
+    }
+    if runs.iter().flatten().count() > 1 {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            Some(path),
+            format!(
+                "holds checkpoints of {} runs and no manifest.json naming its own: name the \
+                 checkpoint file to resume",
+                runs.iter().flatten().count()
+            ),
+        ));
+    }
+    match pick {
+        Some((_, p)) => Ok((p, path.to_path_buf())),
+        None if !others.is_empty() => Err(Error::new(
+            ErrorKind::Invalid,
+            Some(path),
+            format!(
+                "no checkpoint of this directory's run ({}); {} belong to other runs, e.g. {}",
+                dir_run.map_or_else(String::new, |r| r.to_string()),
+                others.len(),
+                others[0].display()
+            ),
+        )),
+        None => Err(Error::new(
+            ErrorKind::Invalid,
+            Some(path),
+            "no checkpoint to resume from",
+        )),
+    }
+}
+
+/// `dir`'s `step-*.safetensors` files, sorted by name (so by step).
+fn step_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = match fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
@@ -46,31 +107,15 @@ pub fn locate_checkpoint(path: &Path) -> Result<(PathBuf, PathBuf), Error> {
             .collect(),
         Err(_) => Vec::new(),
     };
-    candidates.sort();
-    let mut pick: Option<(usize, PathBuf)> = None;
-    let newest = candidates.pop();
-    for p in [
-        newest,
-        Some(path.join("last.safetensors")),
-        Some(path.join("final.safetensors")),
-    ]
-    .into_iter()
-    .flatten()
-    .filter(|p| p.is_file())
-    {
-        let step = Checkpoint::read(&p)?.run_state()?.step;
-        if pick.as_ref().is_none_or(|(s, _)| step > *s) {
-            pick = Some((step, p));
-        }
-    }
-    match pick {
-        Some((_, p)) => Ok((p, path.to_path_buf())),
-        None => Err(Error::new(
-            ErrorKind::Invalid,
-            Some(path),
-            "no checkpoint to resume from",
-        )),
-    }
+    files.sort();
+    files
+}
+
+/// A checkpoint's step and run, from its verified header.
+fn step_and_run(path: &Path) -> Result<(usize, Option<RunId>), Error> {
+    let header = Checkpoint::read_header(path)?;
+    let state = RunState::from_json(&header.state).map_err(|e| e.at(path))?;
+    Ok((state.step, state.run_id))
 }
 
 /// Writes a text file atomically.
@@ -85,20 +130,20 @@ pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Err
     write_text(path, &text)
 }
 
-/// Keeps the `keep` newest `step-*.safetensors` (0: all).
-pub(crate) fn prune(dir: &Path, keep: usize) -> Result<(), Error> {
+/// Keeps the `keep` newest `step-*.safetensors` of run `run` (0: all). Checkpoints of other
+/// runs, and files whose header cannot be read, are left alone; with `run` `None` (a run from
+/// before identities) every step checkpoint counts as the run's.
+pub(crate) fn prune(dir: &Path, keep: usize, run: Option<&RunId>) -> Result<(), Error> {
     if keep == 0 {
         return Ok(());
     }
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, "listing checkpoints", e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("step-"))
+    let files: Vec<PathBuf> = step_files(dir)
+        .into_iter()
+        .filter(|f| match run {
+            None => true,
+            Some(id) => step_and_run(f).is_ok_and(|(_, r)| r.as_ref() == Some(id)),
         })
         .collect();
-    files.sort();
     let excess = files.len().saturating_sub(keep);
     for f in &files[..excess] {
         fs::remove_file(f).map_err(|e| Error::io(f, "removing old checkpoint", e))?;
