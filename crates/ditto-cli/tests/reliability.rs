@@ -83,10 +83,15 @@ fn kill_campaign_20_sigkills_then_resume_gives_the_uninterrupted_bytes() {
             let delay = span.mul_f64((stream.next_u64() % 1000) as f64 / 1000.0);
             moments += 1;
             let resuming = has_checkpoint(&run);
+            // A run killed before its first checkpoint left files but nothing to resume: it is
+            // started again over them (`--force`; a fresh run is refused there otherwise).
             let killed = if resuming {
                 run_and_kill(&["resume", run_s], delay)
             } else {
-                run_and_kill(&["train", "--config", cfg, "--out", run_s], delay)
+                run_and_kill(
+                    &["train", "--config", cfg, "--force", "--out", run_s],
+                    delay,
+                )
             };
             if !killed {
                 break;
@@ -98,7 +103,7 @@ fn kill_campaign_20_sigkills_then_resume_gives_the_uninterrupted_bytes() {
         if has_checkpoint(&run) {
             ok(&["resume", run_s]);
         } else {
-            ok(&["train", "--config", cfg, "--out", run_s]);
+            ok(&["train", "--config", cfg, "--force", "--out", run_s]);
         }
         let got = std::fs::read(run.join("final.safetensors")).unwrap();
         assert!(got == reference, "run {chains}: final checkpoint differs");
@@ -157,12 +162,19 @@ fn a_second_writer_is_refused_and_a_killed_writers_lock_is_taken_over() {
     first.kill().unwrap();
     first.wait().unwrap();
     assert!(lock.exists(), "a killed writer cannot remove its lock");
+    // The killed run left its files: a fresh run is refused, naming them, ...
+    let refused = ditto(&["train", "--example", "digits-mlp", "--out", run_s]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(err.contains("already holds a run (config.toml"), "{err}");
+    // ... and `--force` replaces it, taking the dead writer's lock over.
     let out = ditto(&[
         "train",
         "--config",
         cfg.to_str().unwrap(),
         "--max-steps",
         "3",
+        "--force",
         "--out",
         run_s,
     ]);

@@ -92,6 +92,25 @@ impl RunLock {
         &self.path
     }
 
+    /// Class: not applicable (I/O). The [`ErrorKind::Locked`] error a writer of `dir` would
+    /// get because another live process holds its lock, or `None`. Writes nothing: the lock
+    /// file is only opened for reading, and only when it exists.
+    pub fn held_by_another(dir: &Path) -> Option<Error> {
+        let path = dir.join(LOCK_FILE);
+        let mut file = File::open(&path).ok()?;
+        let pid = read_pid(&mut file);
+        match file.try_lock_shared() {
+            Err(fs::TryLockError::WouldBlock) => Some(locked(&path, pid)),
+            Ok(()) => {
+                let _ = file.unlock();
+                None
+            }
+            Err(fs::TryLockError::Error(_)) => pid
+                .filter(|&p| p != std::process::id() && alive(p))
+                .map(|p| locked(&path, Some(p))),
+        }
+    }
+
     /// Releases the lock of a directory that was renamed to `dir` while it was held (the
     /// lock file moved with it): removes `dir`'s lock file, then unlocks.
     pub(crate) fn release_at(mut self, dir: &Path) {

@@ -41,11 +41,11 @@ fn housekeeping(name: &str) -> bool {
 
 fn contents(dir: &Path) -> Result<Contents, Error> {
     let mut c = Contents::default();
-    let entries = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(c),
-        Err(e) => return Err(Error::io(dir, "listing the run directory", e)),
-    };
+    // A path that is not a directory holds no run; creating the directory reports it.
+    if !dir.is_dir() {
+        return Ok(c);
+    }
+    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, "listing the run directory", e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, "listing the run directory", e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -87,11 +87,15 @@ pub(crate) fn holds_run(dir: &Path) -> Result<bool, Error> {
 }
 
 /// Refuses a fresh run into `dir` when it holds a run's files. Called before anything is
-/// written, and again once the lock is held.
+/// written, and again once the lock is held. When a live process holds the directory's lock,
+/// that is what the error says ([`ErrorKind::Locked`]).
 pub(crate) fn refuse_existing_run(dir: &Path) -> Result<(), Error> {
     let c = contents(dir)?;
     if c.run.is_empty() {
         return Ok(());
+    }
+    if let Some(e) = RunLock::held_by_another(dir) {
+        return Err(e);
     }
     Err(Error::new(
         ErrorKind::RunExists,
@@ -112,6 +116,13 @@ pub(crate) struct Replacement {
     target: PathBuf,
     aside: PathBuf,
     target_lock: RunLock,
+}
+
+impl Replacement {
+    /// The pid of a dead writer whose stale lock on the replaced directory was taken over.
+    pub(crate) fn took_over(&self) -> Option<u32> {
+        self.target_lock.took_over()
+    }
 }
 
 impl Replacement {

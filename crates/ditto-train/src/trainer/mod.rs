@@ -340,7 +340,11 @@ impl<O> Trainer<O> {
             }
             (lock, None)
         };
-        if let Some(pid) = lock.took_over()
+        let took_over = replacement
+            .as_ref()
+            .and_then(Replacement::took_over)
+            .or(lock.took_over());
+        if let Some(pid) = took_over
             && self.verbose
         {
             eprintln!("note: took over the stale lock of process {pid}, which no longer runs");
