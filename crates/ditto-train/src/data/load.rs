@@ -151,6 +151,7 @@ fn load_csv(s: &mut CsvSource) -> Result<(InMemory, Option<InMemory>), Error> {
         label: s.label.clone(),
         header: s.header,
         classes: s.classes,
+        class_names: None,
     };
     let parse = |bytes: &[u8], f: &DataFile| {
         let text = std::str::from_utf8(bytes).map_err(|e| {
