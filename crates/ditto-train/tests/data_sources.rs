@@ -238,6 +238,32 @@ fn csv_text_labels_map_over_both_files_and_are_recorded() {
     // The recorded names read the same data to the same bits.
     let again = TrainData::from_config(&config(DataSource::Csv(recorded.clone()))).unwrap();
     assert_eq!(again.content_sha256(), data.content_sha256());
+    // A resume on data read with other names (the same files) is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let trainer = |names: Option<Vec<String>>| {
+        let mut s = recorded.clone();
+        s.class_names = names;
+        let c = config(DataSource::Csv(s));
+        (Trainer::new(c.clone()).unwrap(), TrainData::from_config(&c))
+    };
+    let (t, d) = trainer(None);
+    t.out(dir.path())
+        .stop_at(3)
+        .fit_bundled::<NdArray>(&d.unwrap(), &Default::default())
+        .unwrap();
+    let ck = Checkpoint::read(&dir.path().join("last.safetensors")).unwrap();
+    let (t, d) = trainer(Some(["c", "b,2", "a", "B"].map(String::from).to_vec()));
+    let e = t
+        .out(dir.path())
+        .from_checkpoint(ck)
+        .fit_bundled::<NdArray>(&d.unwrap(), &Default::default())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::DataChanged, "{e}");
+    assert!(
+        e.to_string()
+            .contains("data.class_names: recorded [\"B\", \"a\", \"b,2\", \"c\"], found [\"c\""),
+        "{e}"
+    );
     // Names that miss a label of the test file: refused, naming the file, line, column, label.
     let mut named = src.clone();
     named.class_names = Some(["B", "b,2", "c"].map(String::from).to_vec());

@@ -208,3 +208,19 @@ pub(crate) fn pin_changes(
         })
         .collect()
 }
+
+/// Class: portable. How `found` maps CSV labels to classes when `recorded` names the mapping
+/// (class names written in a config or recorded by a run) and `found` used another one: data
+/// read with other class names trains on other labels even from the same files.
+pub(crate) fn class_name_change(recorded: &DataSource, found: &DataSource) -> Option<String> {
+    let (DataSource::Csv(r), DataSource::Csv(f)) = (recorded, found) else {
+        return None;
+    };
+    let want = r.class_names.as_ref()?;
+    let got = match &f.class_names {
+        Some(n) if n == want => return None,
+        Some(n) => format!("{n:?}"),
+        None => "integer labels".to_owned(),
+    };
+    Some(format!("data.class_names: recorded {want:?}, found {got}"))
+}
