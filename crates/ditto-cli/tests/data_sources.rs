@@ -1,8 +1,9 @@
 //! `ditto train --config` on your own files, in separate processes: IDX and CSV sources train
 //! to the same bits for any thread count, worker count and resume point; `replay` says
 //! identical; a changed byte in a data file makes `replay` and `resume` refuse (naming the file
-//! and both hashes, writing no checkpoint); moved files are found again with `--data-dir`; and
-//! `inspect --json` shows each file's SHA-256.
+//! and both hashes, writing no checkpoint); moved files are found again with `--data-dir`;
+//! `inspect --json` shows each file's SHA-256; and a CSV with text labels records its class
+//! names, which replay and resume map by.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -210,4 +211,91 @@ fn a_csv_source_is_reproducible_and_pinned() {
             b[at] = if b[at] == b'0' { b'1' } else { b'0' };
         },
     });
+}
+
+/// An iris-style file: a header, four numeric features, the species as quoted text, 15 rows a
+/// species (values made up around each species' means).
+fn iris_csv() -> String {
+    let species = [
+        ("Iris-setosa", [5.0, 3.4, 1.5, 0.2]),
+        ("Iris-versicolor", [5.9, 2.8, 4.3, 1.3]),
+        ("Iris-virginica", [6.6, 3.0, 5.6, 2.0]),
+    ];
+    let mut text = String::from("sepal_length,sepal_width,petal_length,petal_width,species\r\n");
+    for i in 0..45usize {
+        // Interleaved species, so that the file is not sorted by label.
+        let (name, mean) = species[(i * 2) % 3];
+        let cells: Vec<String> = mean
+            .iter()
+            .enumerate()
+            .map(|(j, m)| format!("{:.1}", m + ((i * 7 + j * 3) % 5) as f64 * 0.1 - 0.2))
+            .collect();
+        text.push_str(&format!("{},\"{name}\"\r\n", cells.join(",")));
+    }
+    text
+}
+
+#[test]
+fn an_iris_csv_with_text_labels_trains_records_its_class_names_and_replays() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    std::fs::write(root.join("iris.csv"), iris_csv()).unwrap();
+    let cfg = root.join("iris.toml");
+    let config = "seed = 3\nepochs = 20\nbatch_size = 8\ncheckpoint_every = 4\n\n\
+                  [model]\nkind = \"mlp\"\nhidden = [16]\n\n\
+                  [optimizer]\nkind = \"adam\"\nlr = 0.05\n\n\
+                  [data]\nsource = \"csv\"\npath = \"iris.csv\"\nlabel = \"species\"\n\
+                  header = true\n";
+    std::fs::write(&cfg, config).unwrap();
+    let run = root.join("run");
+    let out = ok(&["train", "--config", s(&cfg), "--out", s(&run)]);
+    let a = fingerprint(&out);
+    // The species are learnt (the labels mean something): 9 test samples, all right.
+    assert!(out.contains("test accuracy: 1.0000"), "{out}");
+
+    // The recorded config holds the names, in sorted byte order, and inspect shows them.
+    let names = ["Iris-setosa", "Iris-versicolor", "Iris-virginica"];
+    let text = std::fs::read_to_string(run.join("config.toml")).unwrap();
+    assert!(text.contains("class_names = ["), "{text}");
+    let recorded = ditto_train::TrainConfig::from_toml(&text).unwrap();
+    let ditto_train::DataSource::Csv(src) = &recorded.data.source else {
+        panic!("{text}")
+    };
+    assert_eq!(src.class_names, Some(names.map(String::from).to_vec()));
+    let shown = ok(&["inspect", s(&run.join("final.safetensors"))]);
+    assert!(
+        shown.contains(&format!("class_names   {names:?}")),
+        "{shown}"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&ok(&["inspect", "--json", s(&run)])).unwrap();
+    assert_eq!(doc["data"]["class_names"], serde_json::json!(names));
+
+    // Replay reads the recorded names as the mapping: identical; resume: the same bits.
+    let r = ok(&["replay", s(&run), "--out", s(&root.join("replay"))]);
+    assert!(r.contains("IDENTICAL"), "{r}");
+    let part = root.join("part");
+    ok(&[
+        "train",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&part),
+        "--stop-at",
+        "5",
+    ]);
+    assert_eq!(fingerprint(&ok(&["resume", s(&part)])), a);
+
+    // Names written by hand that miss a species of the file: refused, naming the file, the
+    // line and column, and the label.
+    let bad = root.join("bad.toml");
+    let without = "class_names = [\"Iris-setosa\", \"Iris-virginica\"]\n";
+    std::fs::write(&bad, format!("{config}{without}")).unwrap();
+    let r = ditto(&["train", "--config", s(&bad), "--out", s(&root.join("bad"))]);
+    let err = String::from_utf8_lossy(&r.stderr).into_owned();
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    let want = "iris.csv: label out of range: line 4, column 5 (`species`): label \
+                \"Iris-versicolor\" is not one of the 2 class names";
+    assert!(err.contains(want), "{want} not in: {err}");
+    assert!(!root.join("bad/final.safetensors").exists());
 }

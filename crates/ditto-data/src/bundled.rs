@@ -102,7 +102,14 @@ fn digits_from_gz(raw: &[u8], path: &Path) -> Result<InMemory, Error> {
     let bytes = verify(raw, path, DIGITS.1)?;
     let text = String::from_utf8(bytes)
         .map_err(|e| Error::new(ErrorKind::Corrupt, Some(path.to_path_buf()), e.to_string()))?;
-    let ds = crate::csv::parse(&text, path, 64, 10)?;
+    // 64 pixel columns then the digit; the file has no header row.
+    let options = crate::csv::CsvOptions {
+        label: crate::csv::LabelColumn::Index(64),
+        header: false,
+        classes: Some(10),
+        class_names: None,
+    };
+    let ds = crate::csv::parse_with(&text, path, &options)?;
     Ok(ds.reshaped(vec![8, 8]))
 }
 

@@ -29,13 +29,13 @@ pub enum ErrorKind {
     BadMagic,
     /// Image and label counts differ.
     CountMismatch,
-    /// A label is not below the number of classes.
+    /// A label is not below the number of classes, or (CSV) not one of the class names.
     LabelOutOfRange,
     /// The dataset has no samples.
     Empty,
     /// A loader configuration value is invalid (batch size 0, rank >= world, world 0), or a
     /// value in a data description is (a SHA-256 that is not 64 hex digits, an unknown CSV
-    /// column).
+    /// column, CSV class names that are empty, repeat or disagree with the class count).
     InvalidConfig,
     /// A file's content differs from the pin recorded for it (see [`crate::read_pinned`]).
     Changed,

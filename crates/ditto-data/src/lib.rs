@@ -10,7 +10,7 @@
 //!   saveable) and whose worker threads reorder batches. [`InMemory`] implements both traits,
 //!   so it also feeds Burn's tooling; `benches/loader.rs` compares the two loaders.
 //! * [`InMemory`]: features and labels held in memory; [`idx`] reads IDX files (raw or gzip),
-//!   [`csv`] numeric CSV; [`read_pinned`] reads a file with its SHA-256 ([`FilePin`]) and
+//!   [`csv`] CSV (quoted fields, integer or text labels); [`read_pinned`] reads a file with its SHA-256 ([`FilePin`]) and
 //!   refuses one whose content changed.
 //! * [`Loader`]: per-epoch shuffle from `seed.derive("data").derive_index(epoch)`, sharding,
 //!   drop-last or keep-last, N worker threads with in-order output, and a serde

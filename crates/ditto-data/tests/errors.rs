@@ -90,7 +90,8 @@ fn label_out_of_range() {
     assert_eq!(e.kind(), ErrorKind::LabelOutOfRange);
     let e = InMemory::new(vec![1], vec![0.0], vec![5], 5).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::LabelOutOfRange);
-    let e = ditto_data::csv::parse("1,2,3\n", Path::new("x.csv"), 2, 3).unwrap_err();
+    let e = ditto_data::csv::parse_with("1,2,3\n", Path::new("x.csv"), &csv_options(2, 3, false))
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::LabelOutOfRange);
 }
 
@@ -108,8 +109,18 @@ fn empty_dataset() {
             .kind(),
         ErrorKind::Empty
     );
-    let e = ditto_data::csv::parse("a,b\n", Path::new("h.csv"), 1, 2).unwrap_err();
+    let e = ditto_data::csv::parse_with("a,b\n", Path::new("h.csv"), &csv_options(1, 2, true))
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Empty);
+}
+
+fn csv_options(label: usize, classes: u32, header: bool) -> ditto_data::csv::CsvOptions {
+    ditto_data::csv::CsvOptions {
+        label: ditto_data::csv::LabelColumn::Index(label),
+        header,
+        classes: Some(classes),
+        class_names: None,
+    }
 }
 
 fn one() -> Arc<InMemory> {

@@ -1,5 +1,6 @@
 //! Fuzzing the data parsers on stable Rust (see `fuzz_support`): IDX headers and payloads,
-//! CSV text, and the loader state's JSON. Every input must end in `Ok` or a typed
+//! CSV (quoted fields, text labels, header on and off, class names given), and the loader
+//! state's JSON. Every input must end in `Ok` or a typed
 //! `ditto_data::Error`: no panic, no abort, and no allocation beyond a fixed multiple of the
 //! input's size (an IDX header claiming 2^60 elements is refused before allocating).
 //!
@@ -51,21 +52,99 @@ fn fuzz_idx() {
     });
 }
 
+/// CSV inputs: numbers, quoted fields (commas, doubled quotes, line breaks), text labels,
+/// CRLF, a byte-order mark, blank lines.
+fn csv_corpus() -> Vec<Vec<u8>> {
+    [
+        &b"a,b,label\n1,2,0\n3.5,-4,1\n0,0,2\n"[..],
+        b"0.1,0.2,0.3,1\n1e3,2,3,0\n",
+        b"1,2,0\r\n\r\n3,4,1\r\n",
+        b"\"x\",label\n1,1\n\n2,0\n",
+        b"sepal,petal,species\n5.1,1.4,\"Iris-setosa\"\n7.0,4.7,Iris-versicolor\n6.3,6.0,\"Iris-virginica\"\n",
+        b"\"a,b\",\"q \"\"x\"\"\",label\r\n\"1\",2,\"two\nlines\"\r\n3,\"4\",\"x,y\"\r\n",
+        b"\xef\xbb\xbfx,label\n1,Zebra\n2,apple\n3,banana\n",
+    ]
+    .iter()
+    .map(|b| b.to_vec())
+    .chain([distinct_labels()])
+    .collect()
+}
+
+/// The most label text per byte: 2,704 distinct two-letter labels, one per line.
+fn distinct_labels() -> Vec<u8> {
+    let letters = (b'a'..=b'z').chain(b'A'..=b'Z');
+    letters
+        .clone()
+        .flat_map(|a| letters.clone().flat_map(move |b| [a, b, b'\n']))
+        .collect()
+}
+
+/// Every way to read a file: header on and off, label by name and by index (ordinary and
+/// extreme), inferred or given class counts, class names given or not.
+fn csv_options() -> Vec<csv::CsvOptions> {
+    let names = |n: &[&str]| Some(n.iter().map(|s| s.to_string()).collect());
+    let o = |label, header, classes, class_names| csv::CsvOptions {
+        label,
+        header,
+        classes,
+        class_names,
+    };
+    use csv::LabelColumn::{Index, Name};
+    vec![
+        o(Name("label".into()), true, None, None),
+        o(Name("species".into()), true, None, None),
+        o(Index(1), true, Some(3), None),
+        o(Index(2), false, Some(3), None),
+        o(Index(0), false, None, None),
+        o(Index(usize::MAX), false, Some(0), None),
+        o(Index(0), false, Some(u32::MAX), None),
+        o(Name("label".into()), true, None, names(&["0", "1", "2"])),
+        o(
+            Name("species".into()),
+            true,
+            Some(3),
+            names(&["Iris-setosa", "Iris-versicolor", "Iris-virginica"]),
+        ),
+        o(
+            Index(1),
+            false,
+            None,
+            names(&["Zebra", "apple", "banana", "a", "a"]),
+        ),
+    ]
+}
+
 #[test]
 fn fuzz_csv() {
-    let corpus = vec![
-        b"a,b,label\n1,2,0\n3.5,-4,1\n0,0,2\n".to_vec(),
-        b"0.1,0.2,0.3,1\n1e3,2,3,0\n".to_vec(),
-        b"1,2,0\r\n\r\n3,4,1\r\n".to_vec(),
-    ];
-    fuzz_support::fuzz("csv", corpus, 16, |b| {
+    // Each option set on one file. The bound covers a distinct label per row (a map entry and
+    // the sorted names: 44 bytes per input byte on the corpus's last entry).
+    let options = csv_options();
+    fuzz_support::fuzz("csv", csv_corpus(), 64, |b| {
         let text = String::from_utf8_lossy(b);
-        let path = Path::new("fuzz.csv");
-        // The label column and class count are the caller's; try ordinary and extreme ones.
-        let a = csv::parse(&text, path, 2, 3).is_ok();
-        let _ = csv::parse(&text, path, usize::MAX, u32::MAX);
-        let _ = csv::parse(&text, path, 0, 0);
-        a
+        let mut any = false;
+        for o in &options {
+            any |= csv::parse_with(&text, Path::new("fuzz.csv"), o).is_ok();
+        }
+        any
+    });
+}
+
+#[test]
+fn fuzz_csv_two_files() {
+    // The input's two halves as a training and a test file mapped together, raw bytes
+    // (not UTF-8 checked before).
+    let options = csv_options();
+    fuzz_support::fuzz("csv-files", csv_corpus(), 64, |b| {
+        let (train, test) = b.split_at(b.len() / 2);
+        let files = [
+            (train, Path::new("train.csv")),
+            (test, Path::new("test.csv")),
+        ];
+        let mut any = false;
+        for o in &options {
+            any |= csv::parse_files(&files, o).is_ok();
+        }
+        any
     });
 }
 
@@ -95,34 +174,6 @@ fn fuzz_idx_gzip() {
     ];
     fuzz_support::fuzz("idx-gzip", corpus, 1033 * 6, |b| {
         idx::decode(b, Path::new("fuzz-idx.gz")).is_ok()
-    });
-}
-
-#[test]
-fn fuzz_csv_with_options() {
-    let corpus = vec![
-        b"a,b,label\n1,2,0\n3.5,-4,1\n0,0,2\n".to_vec(),
-        b"\"x\",label\n1,1\n\n2,0\n".to_vec(),
-        b"0.1,0.2,0.3,1\n1e3,2,3,0\n".to_vec(),
-    ];
-    let options = [
-        (csv::LabelColumn::Name("label".into()), true, None),
-        (csv::LabelColumn::Index(1), true, Some(3)),
-        (csv::LabelColumn::Index(0), false, None),
-        (csv::LabelColumn::Index(usize::MAX), false, Some(0)),
-    ];
-    fuzz_support::fuzz("csv-options", corpus, 16, |b| {
-        let text = String::from_utf8_lossy(b);
-        let mut any = false;
-        for (label, header, classes) in &options {
-            let o = csv::CsvOptions {
-                label: label.clone(),
-                header: *header,
-                classes: *classes,
-            };
-            any |= csv::parse_with(&text, Path::new("fuzz.csv"), &o).is_ok();
-        }
-        any
     });
 }
 

@@ -1,5 +1,6 @@
-//! Data sources in the config: IDX and CSV files are read, pinned and checked; every bad file
-//! is refused with an error naming it; in-memory data is recorded by its content hash, and a
+//! Data sources in the config: IDX and CSV files are read, pinned and checked; CSV text labels
+//! map over the training and test file together and are recorded; every bad file is refused
+//! with an error naming it; in-memory data is recorded by its content hash, and a
 //! resume on other data is refused.
 
 use std::io::Write;
@@ -206,6 +207,85 @@ fn csv_sources_read_labels_by_name_and_report_cells() {
         content: None,
     });
     assert_eq!(e.kind(), ErrorKind::Invalid);
+}
+
+#[test]
+fn csv_text_labels_map_over_both_files_and_are_recorded() {
+    let f = Files::new();
+    let mut train = String::from("x0,x1,kind\n");
+    for i in 0..60 {
+        let kind = ["\"b,2\"", "c", "\"B\""][i % 3];
+        train.push_str(&format!("{},{},{kind}\n", i % 7, (i * 3) % 5));
+    }
+    let mut src = CsvSource::new(f.write("train.csv", train.as_bytes()));
+    src.test_path = Some(DataFile::new(
+        f.write("test.csv", b"x0,x1,kind\n1,2,c\n3,4,a\n"),
+    ));
+    src.label = LabelColumn::Name("kind".into());
+    src.header = true;
+    let data = TrainData::from_config(&config(DataSource::Csv(src.clone()))).unwrap();
+    assert_eq!(
+        (data.classes(), data.train_len(), data.test_len()),
+        (4, 60, 2)
+    );
+    let DataSource::Csv(recorded) = data.source("unused") else {
+        panic!()
+    };
+    // Sorted bytes over both files: "B" < "a" < "b,2" < "c".
+    let want = ["B", "a", "b,2", "c"].map(String::from).to_vec();
+    assert_eq!(recorded.class_names, Some(want));
+    assert!(recorded.path.pin.is_some());
+    // The recorded names read the same data to the same bits.
+    let again = TrainData::from_config(&config(DataSource::Csv(recorded.clone()))).unwrap();
+    assert_eq!(again.content_sha256(), data.content_sha256());
+    // A resume on data read with other names (the same files) is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let trainer = |names: Option<Vec<String>>| {
+        let mut s = recorded.clone();
+        s.class_names = names;
+        let c = config(DataSource::Csv(s));
+        (Trainer::new(c.clone()).unwrap(), TrainData::from_config(&c))
+    };
+    let (t, d) = trainer(None);
+    t.out(dir.path())
+        .stop_at(3)
+        .fit_bundled::<NdArray>(&d.unwrap(), &Default::default())
+        .unwrap();
+    let ck = Checkpoint::read(&dir.path().join("last.safetensors")).unwrap();
+    let (t, d) = trainer(Some(["c", "b,2", "a", "B"].map(String::from).to_vec()));
+    let e = t
+        .out(dir.path())
+        .from_checkpoint(ck)
+        .fit_bundled::<NdArray>(&d.unwrap(), &Default::default())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::DataChanged, "{e}");
+    assert!(
+        e.to_string()
+            .contains("data.class_names: recorded [\"B\", \"a\", \"b,2\", \"c\"], found [\"c\""),
+        "{e}"
+    );
+    // Names that miss a label of the test file: refused, naming the file, line, column, label.
+    let mut named = src.clone();
+    named.class_names = Some(["B", "b,2", "c"].map(String::from).to_vec());
+    let e = err_of(DataSource::Csv(named));
+    assert_eq!(e.kind(), ErrorKind::Data, "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("test.csv"), "{msg}");
+    assert!(
+        msg.contains("line 3, column 3 (`kind`): label \"a\" is not one of the 3 class names"),
+        "{msg}"
+    );
+    // Integer labels record no names.
+    let mut numeric = src;
+    numeric.test_path = None;
+    numeric.path = DataFile::new(f.write("n.csv", b"a,kind\n1,0\n2,1\n3,0\n4,1\n5,1\n"));
+    let DataSource::Csv(recorded) = TrainData::from_config(&config(DataSource::Csv(numeric)))
+        .unwrap()
+        .source("unused")
+    else {
+        panic!()
+    };
+    assert_eq!(recorded.class_names, None);
 }
 
 fn memory_data(flip: bool) -> TrainData {

@@ -34,7 +34,7 @@ fn fuzz_config_toml() {
           ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\", bytes = 3 }\n"
             .to_vec(),
         b"[data]\nsource = \"csv\"\npath = \"x.csv\"\nlabel = \"y\"\nheader = true\n\
-          classes = 4\npixel_max = 2.5\n"
+          classes = 3\npixel_max = 2.5\nclass_names = [\"a\", \"b,\\\"c\\\"\", \"d\"]\n"
             .to_vec(),
     ];
     // Nested TOML tables cost about 100 bytes per input byte (`a={a={...}}`).

@@ -121,6 +121,7 @@ fn data_json(source: &DataSource) -> serde_json::Value {
         "source": source.describe(),
         "files": files,
         "content_sha256": content,
+        "class_names": class_names(source),
     })
 }
 
@@ -137,5 +138,16 @@ fn print_data(source: &DataSource) {
             Some(p) => println!("  {role:<13} {}  {p}", f.path.display()),
             None => println!("  {role:<13} {}  (not pinned)", f.path.display()),
         }
+    }
+    if let Some(names) = class_names(source) {
+        println!("  {:<13} {names:?}", "class_names");
+    }
+}
+
+/// The class names of a CSV source with text labels, in class order.
+fn class_names(source: &DataSource) -> Option<&[String]> {
+    match source {
+        DataSource::Csv(s) => s.class_names.as_deref(),
+        _ => None,
     }
 }

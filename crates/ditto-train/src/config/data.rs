@@ -200,6 +200,11 @@ impl DataConfig {
         {
             return bad("pixel_max", format!("{p} is not a finite value > 0"));
         }
+        if let DataSource::Csv(s) = &self.source
+            && let Err((field, why)) = s.check_class_names()
+        {
+            return bad(field, why);
+        }
         let noise = self.augment.noise_std;
         if !(noise >= 0.0 && noise.is_finite()) {
             return bad(
@@ -237,6 +242,8 @@ struct RawData {
     header: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     classes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    class_names: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pixel_max: Option<f32>,
     #[serde(default = "default_fraction")]
@@ -276,6 +283,7 @@ impl RawData {
             ("label", self.label.is_some()),
             ("header", self.header.is_some()),
             ("classes", self.classes.is_some()),
+            ("class_names", self.class_names.is_some()),
             ("pixel_max", self.pixel_max.is_some()),
             ("train_images", self.train_images.is_some()),
             ("train_labels", self.train_labels.is_some()),
@@ -315,6 +323,7 @@ impl TryFrom<RawData> for DataConfig {
                     "label",
                     "header",
                     "classes",
+                    "class_names",
                     "pixel_max",
                 ],
             ),
@@ -361,8 +370,13 @@ impl TryFrom<RawData> for DataConfig {
                 path: raw.path.ok_or_else(|| missing("path"))?,
                 test_path: raw.test_path,
                 label: raw.label.unwrap_or_default(),
-                header: raw.header.unwrap_or(false),
+                header: raw.header.ok_or_else(|| {
+                    "data.header: source = \"csv\" needs it, it is never guessed: true when \
+                     the first row names the columns, false when it is a sample"
+                        .to_owned()
+                })?,
                 classes: raw.classes,
+                class_names: raw.class_names,
                 pixel_max: raw.pixel_max.unwrap_or(1.0),
             }),
         };
@@ -410,6 +424,7 @@ impl From<DataConfig> for RawData {
                 raw.label = Some(s.label);
                 raw.header = Some(s.header);
                 raw.classes = s.classes;
+                raw.class_names = s.class_names;
                 raw.pixel_max = Some(s.pixel_max);
             }
         }

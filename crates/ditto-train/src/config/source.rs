@@ -47,16 +47,22 @@ pub struct IdxSource {
     pub pixel_max: f32,
 }
 
-/// Class: portable. A numeric CSV file: one sample per row, one column the label.
+/// Class: portable. A CSV file (RFC 4180 quoting): one sample per row, numeric features, one
+/// column the label, integers or text.
 ///
 /// ```toml
 /// [data]
 /// source = "csv"
 /// path = "iris.csv"
 /// label = "species"          # a column name (needs header = true) or an index from 0
-/// header = true
+/// header = true              # required: whether the first row names the columns
 /// # test_path = "iris-test.csv"   # optional; without it test_fraction splits
+/// # class_names = ["Iris-setosa", "Iris-versicolor", "Iris-virginica"]
 /// ```
+///
+/// Text labels map to classes in the sorted byte order of the distinct labels of `path` and
+/// `test_path` together, and the run records that list as `class_names`; a list given (by
+/// hand, or recorded by an earlier run) is the mapping instead (see `ditto_data::csv`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CsvSource {
     /// The samples.
@@ -67,8 +73,13 @@ pub struct CsvSource {
     pub label: LabelColumn,
     /// Whether the first row names the columns.
     pub header: bool,
-    /// The class count; `None`: one more than the largest label.
+    /// The class count; `None`: one more than the largest integer label, or the number of
+    /// class names.
     pub classes: Option<u32>,
+    /// The class of each label text, by position. `None` in a config: integer labels are
+    /// class ids, text labels map in sorted byte order, and a run records the names it
+    /// used ([`crate::TrainData::source`]). `Some`: the mapping; a label not in it is refused.
+    pub class_names: Option<Vec<String>>,
     /// Every feature is divided by this.
     pub pixel_max: f32,
 }
@@ -115,7 +126,7 @@ impl IdxSource {
 
 impl CsvSource {
     /// Class: not applicable. Label in column 0, no header, the test set split off by
-    /// `test_fraction`, classes inferred, features kept as they are.
+    /// `test_fraction`, classes and their names inferred, features kept as they are.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             path: DataFile::new(path),
@@ -123,7 +134,32 @@ impl CsvSource {
             label: LabelColumn::default(),
             header: false,
             classes: None,
+            class_names: None,
             pixel_max: 1.0,
+        }
+    }
+}
+
+impl CsvSource {
+    /// Class names that are not empty, not repeated and as many as `classes`, or the field
+    /// at fault and why.
+    pub(crate) fn check_class_names(&self) -> Result<(), (&'static str, String)> {
+        let Some(names) = &self.class_names else {
+            return Ok(());
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(n) = names.iter().find(|n| !seen.insert(n.as_str())) {
+            return Err(("class_names", format!("{n:?} is named twice")));
+        }
+        if names.is_empty() {
+            return Err(("class_names", "is empty".into()));
+        }
+        match self.classes {
+            Some(c) if c as usize != names.len() => Err((
+                "classes",
+                format!("{c}, but class_names has {} names", names.len()),
+            )),
+            _ => Ok(()),
         }
     }
 }

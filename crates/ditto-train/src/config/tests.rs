@@ -160,12 +160,26 @@ fn file_sources_round_trip_with_and_without_pins() {
         (true, 1.0, true)
     );
     assert_eq!(TrainConfig::from_toml(&c.to_toml().unwrap()).unwrap(), c);
-    let c =
-        TrainConfig::from_toml("[data]\nsource = \"csv\"\npath = \"x.csv\"\nlabel = 3\n").unwrap();
+    let c = TrainConfig::from_toml(
+        "[data]\nsource = \"csv\"\npath = \"x.csv\"\nlabel = 3\nheader = false\n",
+    )
+    .unwrap();
     let DataSource::Csv(s) = &c.data.source else {
         unreachable!()
     };
-    assert_eq!(s.label, LabelColumn::Index(3));
+    assert_eq!((&s.label, s.header), (&LabelColumn::Index(3), false));
+    assert_eq!(s.class_names, None);
+    // Class names round-trip (a run records them; a person may write them).
+    let named = format!("{csv}class_names = [\"b\", \"a,\\\"c\\\"\"]\nclasses = 2\n");
+    let c = TrainConfig::from_toml(&named).unwrap();
+    let DataSource::Csv(s) = &c.data.source else {
+        unreachable!()
+    };
+    let want = vec!["b".to_owned(), "a,\"c\"".to_owned()];
+    assert_eq!(s.class_names.as_ref(), Some(&want));
+    let text = c.to_toml().unwrap();
+    assert!(text.contains("class_names = ["), "{text}");
+    assert_eq!(TrainConfig::from_toml(&text).unwrap(), c);
 }
 
 #[test]
@@ -185,6 +199,28 @@ fn source_keys_are_checked_per_kind() {
         ),
         ("[data]\nsource = \"csv\"\nlabel = 0", "data.path"),
         (
+            "[data]\nsource = \"csv\"\npath = \"a\"",
+            "data.header: source = \"csv\" needs it, it is never guessed",
+        ),
+        (
+            "[data]\nsource = \"idx\"\ntrain_images = \"a\"\ntrain_labels = \"b\"\n\
+             class_names = [\"x\"]",
+            "data.class_names: not a key of source = \"idx\"",
+        ),
+        (
+            "[data]\nsource = \"csv\"\npath = \"a\"\nheader = true\nclass_names = [\"x\", \"y\", \"x\"]",
+            "config `data.class_names`: \"x\" is named twice",
+        ),
+        (
+            "[data]\nsource = \"csv\"\npath = \"a\"\nheader = true\nclass_names = []",
+            "config `data.class_names`: is empty",
+        ),
+        (
+            "[data]\nsource = \"csv\"\npath = \"a\"\nheader = true\nclasses = 3\n\
+             class_names = [\"x\", \"y\"]",
+            "config `data.classes`: 3, but class_names has 2 names",
+        ),
+        (
             "[data]\nsource = \"csv\"\npath = \"a\"\ntrain_images = \"b\"",
             "not a key of source = \"csv\"",
         ),
@@ -193,7 +229,7 @@ fn source_keys_are_checked_per_kind() {
             "not a key of source = \"bundled\"",
         ),
         (
-            "[data]\nsource = \"csv\"\npath = \"a\"\npixel_max = 0.0",
+            "[data]\nsource = \"csv\"\npath = \"a\"\nheader = true\npixel_max = 0.0",
             "pixel_max",
         ),
         ("[data]\nsource = \"parquet\"", "idx"),
@@ -215,7 +251,8 @@ fn from_file_resolves_data_paths_against_the_file() {
     let cfg = sub.join("run.toml");
     std::fs::write(
         &cfg,
-        "[data]\nsource = \"csv\"\npath = \"../data/x.csv\"\ntest_path = \"/abs/t.csv\"\n",
+        "[data]\nsource = \"csv\"\npath = \"../data/x.csv\"\ntest_path = \"/abs/t.csv\"\n\
+         header = false\n",
     )
     .unwrap();
     let c = TrainConfig::from_file(&cfg).unwrap();

@@ -19,7 +19,8 @@ impl TrainData {
     /// Errors: [`ErrorKind::DataChanged`] for a file whose bytes differ from its pin (the
     /// message names the file and both hashes); [`ErrorKind::Data`] for a file that is
     /// missing, unreadable or malformed (wrong IDX magic, hostile dimensions, a count
-    /// mismatch, a label out of range, a non-numeric CSV cell with its line and column);
+    /// mismatch, a label out of range, a CSV cell that is not a number or a label not among
+    /// the class names, with its line and column);
     /// [`ErrorKind::Invalid`] for in-memory sources, which only the program that holds the
     /// data can pass to [`crate::Trainer::fit`].
     pub fn from_config(config: &TrainConfig) -> Result<Self, Error> {
@@ -144,6 +145,8 @@ fn load_idx(s: &mut IdxSource) -> Result<(InMemory, Option<InMemory>), Error> {
     unify_classes(train, test, s.classes)
 }
 
+/// Reads both files first, then parses them together: text labels map to classes over the
+/// training and the test file at once. The class names used are recorded in `s`.
 fn load_csv(s: &mut CsvSource) -> Result<(InMemory, Option<InMemory>), Error> {
     let tb = read(&mut s.path)?;
     let test_bytes = s.test_path.as_mut().map(read).transpose()?;
@@ -151,19 +154,19 @@ fn load_csv(s: &mut CsvSource) -> Result<(InMemory, Option<InMemory>), Error> {
         label: s.label.clone(),
         header: s.header,
         classes: s.classes,
+        class_names: s.class_names.clone(),
     };
-    let parse = |bytes: &[u8], f: &DataFile| {
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            Error::with_source(ErrorKind::Data, Some(&f.path), "CSV is not UTF-8", e)
-        })?;
-        csv::parse_with(text, &f.path, &options).map_err(data_err)
-    };
-    let train = parse(&tb, &s.path)?;
-    let test = match (&test_bytes, &s.test_path) {
-        (Some(b), Some(f)) => Some(parse(b, f)?),
-        _ => None,
-    };
-    unify_classes(train, test, s.classes)
+    let mut files = vec![(&tb[..], s.path.path.as_path())];
+    if let (Some(b), Some(f)) = (&test_bytes, &s.test_path) {
+        files.push((&b[..], f.path.as_path()));
+    }
+    let data = csv::parse_files(&files, &options).map_err(data_err)?;
+    s.class_names = data.class_names;
+    let mut sets = data.sets.into_iter();
+    match (sets.next(), sets.next()) {
+        (Some(train), test) => Ok((train, test)),
+        (None, _) => Err(Error::new(ErrorKind::Data, None, "no CSV data")),
+    }
 }
 
 /// With inferred class counts, the training and test files share the larger one.
@@ -204,4 +207,20 @@ pub(crate) fn pin_changes(
             (got != Some(want)).then_some((role, want, got))
         })
         .collect()
+}
+
+/// Class: portable. How `found` maps CSV labels to classes when `recorded` names the mapping
+/// (class names written in a config or recorded by a run) and `found` used another one: data
+/// read with other class names trains on other labels even from the same files.
+pub(crate) fn class_name_change(recorded: &DataSource, found: &DataSource) -> Option<String> {
+    let (DataSource::Csv(r), DataSource::Csv(f)) = (recorded, found) else {
+        return None;
+    };
+    let want = r.class_names.as_ref()?;
+    let got = match &f.class_names {
+        Some(n) if n == want => return None,
+        Some(n) => format!("{n:?}"),
+        None => "integer labels".to_owned(),
+    };
+    Some(format!("data.class_names: recorded {want:?}, found {got}"))
 }

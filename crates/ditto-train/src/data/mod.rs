@@ -2,7 +2,7 @@
 
 mod load;
 
-pub(crate) use load::pin_changes;
+pub(crate) use load::{class_name_change, pin_changes};
 
 use std::sync::{Arc, OnceLock};
 

@@ -425,6 +425,7 @@ fn recorded_config(
                 format!("data.{role}: recorded {want}, found {got}")
             })
             .collect();
+        changes.extend(crate::data::class_name_change(source, &found));
         if let (
             DataSource::InMemory {
                 content: Some(want),
