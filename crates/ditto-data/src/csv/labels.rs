@@ -29,7 +29,43 @@ pub(super) fn resolve(
     }
     match tables.iter().map(integers).collect::<Option<Vec<_>>>() {
         Some(maps) => by_number(tables, maps, classes),
-        None => by_text(tables, classes),
+        None => {
+            refuse_numbers_that_are_not_ids(tables)?;
+            by_text(tables, classes)
+        }
+    }
+}
+
+/// A column of numbers some of which are not class ids (negative, fractional) is refused
+/// rather than read as text: it is more often a regression target or the wrong column than a
+/// set of class names. Listing them in `class_names` reads them as names.
+fn refuse_numbers_that_are_not_ids(tables: &[Table]) -> Result<(), Error> {
+    let numeric = |t: &Table| t.labels.keys().all(|text| text.parse::<f32>().is_ok());
+    if !tables.iter().all(numeric) {
+        return Ok(());
+    }
+    let bad = tables.iter().find_map(|t| {
+        t.labels
+            .iter()
+            .filter(|(text, _)| {
+                text.parse::<f32>()
+                    .is_ok_and(|v| class_index(v, None).is_err())
+            })
+            .min_by_key(|(_, seen)| seen.line)
+            .map(|(text, seen)| (t, text, seen.line))
+    });
+    match bad {
+        Some((t, text, line)) => Err(Error::new(
+            ErrorKind::LabelOutOfRange,
+            Some(t.path.clone()),
+            format!(
+                "{}: label {} is a number but not a class id (a non-negative integer); to \
+                 read the column's values as class names, list them in class_names",
+                t.label_at(line),
+                shown(text)
+            ),
+        )),
+        None => Ok(()),
     }
 }
 

@@ -4,7 +4,9 @@
 //! caller, never guessed.
 //!
 //! **Labels.** Integer labels (every label cell a non-negative integer) are their own class
-//! ids. Text labels (any other label cell) map to class ids in the sorted byte order of the
+//! ids. A column of numbers with a negative or fractional one is refused (list the values as
+//! class names to read them as names). Text labels (a column with a cell that is not a
+//! number) map to class ids in the sorted byte order of the
 //! distinct labels of every file read together ([`parse_files`]: a training file and its test
 //! file map the same way), and the names are returned so that a run can record them. Class
 //! names given in [`CsvOptions::class_names`] are the mapping instead: a label maps to its

@@ -95,10 +95,31 @@ fn text_labels_map_in_sorted_byte_order() {
     assert_eq!(d.class_names, Some(want));
     assert_eq!(d.sets[0].labels(), &[2, 0, 1, 2]);
     assert_eq!(d.sets[0].classes(), 3);
-    // One cell that is not a non-negative integer makes the whole column text.
-    let d = one("0,1\n1,1\n2,-1\n", &opts(LabelColumn::Index(1), false)).unwrap();
-    assert_eq!(d.class_names, Some(vec!["-1".into(), "1".into()]));
-    assert_eq!(d.sets[0].labels(), &[1, 1, 0]);
+    // One cell that is not a number makes the whole column text, numbers included.
+    let d = one("0,1\n1,cat\n2,-1\n", &opts(LabelColumn::Index(1), false)).unwrap();
+    let want = ["-1", "1", "cat"].map(String::from).to_vec();
+    assert_eq!(d.class_names, Some(want));
+    assert_eq!(d.sets[0].labels(), &[1, 2, 0]);
+}
+
+#[test]
+fn numbers_that_are_not_class_ids_are_refused_unless_named() {
+    // A column of numbers with a negative or fractional one: more often a regression target
+    // or the wrong column than class names, so refused, naming the first such cell.
+    for (text, cell) in [
+        ("0,1\n1,1\n2,-1\n", "line 3, column 2: label -1"),
+        ("0,0.5\n", "line 1, column 2: label 0.5"),
+    ] {
+        let e = err(text, &opts(LabelColumn::Index(1), false));
+        assert_eq!(e.kind(), ErrorKind::LabelOutOfRange);
+        has(&e, cell);
+        has(&e, "class_names");
+    }
+    // Listed as class names, they are names.
+    let mut o = opts(LabelColumn::Index(1), false);
+    o.class_names = Some(vec!["1".into(), "-1".into()]);
+    let d = one("0,1\n1,1\n2,-1\n", &o).unwrap();
+    assert_eq!(d.sets[0].labels(), &[0, 0, 1]);
 }
 
 #[test]
