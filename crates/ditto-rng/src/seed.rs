@@ -6,11 +6,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, ErrorKind};
-use crate::stream::Stream;
 
 /// Class: portable. A 256-bit node of ditto's seed tree.
 ///
-/// Every random draw in ditto comes from a [`Stream`] opened on a `Seed`, and every `Seed` of a
+/// Every random draw in ditto comes from a [`crate::Stream`] opened on a `Seed`, and every `Seed` of a
 /// run is derived from the run's root seed by a path of labels and indices:
 ///
 /// ```
@@ -73,11 +72,6 @@ impl Seed {
         hasher.update(&[TAG_INDEX]);
         hasher.update(&index.to_le_bytes());
         Self(*hasher.finalize().as_bytes())
-    }
-
-    /// Class: portable. A new [`Stream`] at the start of this seed's ChaCha12 key stream.
-    pub fn stream(&self) -> Stream {
-        Stream::from_seed(*self)
     }
 
     /// Class: portable. The seed as 64 lowercase hex digits (its `Display` form too).

@@ -43,6 +43,14 @@ pub struct StreamState {
     pub word_pos: u128,
 }
 
+impl Seed {
+    /// Class: portable. A new [`Stream`] at the start of this seed's ChaCha12 key stream.
+    /// (Defined here, beside [`Stream`], so that `seed.rs` does not depend on this file.)
+    pub fn stream(&self) -> Stream {
+        Stream::from_seed(*self)
+    }
+}
+
 impl Stream {
     /// Class: portable. The stream at word 0 of stream id 0 of `seed`.
     pub fn from_seed(seed: Seed) -> Self {
