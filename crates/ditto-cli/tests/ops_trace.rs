@@ -251,3 +251,47 @@ fn sweep_over_simd_levels_shows_zero_drift_in_canonical_mode() {
     );
     assert!(out.join("cells/canonical-ndarray-t1-w0-s0").is_dir());
 }
+
+/// The runs differ from step 1 (run-to-run against canonical mode) but only steps 5..6 are
+/// traced: every traced op sees other inputs. That is no match (it was reported IDENTICAL
+/// once): `verify --ops` says the runs already differ and which step to trace, and exits 1.
+#[test]
+fn runs_that_differ_before_the_traced_steps_are_not_identical() {
+    let t = tempfile::tempdir().unwrap();
+    let (r2r, canon) = (t.path().join("r2r"), t.path().join("canon"));
+    for (dir, mode) in [(&r2r, "run-to-run"), (&canon, "canonical")] {
+        expect(
+            0,
+            &[
+                "train",
+                "--example",
+                "digits-mlp",
+                "--seed",
+                "1",
+                "--max-steps",
+                "6",
+                "--trace-ops",
+                "5..6",
+                "--mode",
+                mode,
+                "--out",
+                dir.to_str().unwrap(),
+            ],
+        );
+    }
+    let (out, _) = expect(
+        1,
+        &["verify", r2r.to_str().unwrap(), canon.to_str().unwrap()],
+    );
+    assert!(out.contains("first divergent step: 1"), "{out}");
+    let o = verify_ops(&r2r, &canon);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(!out.contains("IDENTICAL"), "{out}");
+    assert!(
+        out.contains("DIFFERENT: the runs already differ before the traced ops"),
+        "{out}"
+    );
+    assert!(out.contains("no traced op produced it"), "{out}");
+    assert!(out.contains("`--trace-ops 1`"), "{out}");
+}

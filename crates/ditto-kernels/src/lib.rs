@@ -31,6 +31,6 @@ pub use config::{DittoConfig, KernelMode, Strict};
 pub use inner::{BackendKind, HostF32, Inner};
 pub use rng_state::RngState;
 pub use trace::{
-    Divergence, Misalignment, OpRecord, TensorRecord, TraceDiff, compare as compare_traces,
-    tensor_hash, ulp_distance,
+    Divergence, Inherited, Misalignment, OpRecord, TensorRecord, TraceDiff,
+    compare as compare_traces, tensor_hash, ulp_distance,
 };

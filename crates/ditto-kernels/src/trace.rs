@@ -244,13 +244,35 @@ pub struct TraceDiff {
     /// Where the traces stop lining up (another op, other input shapes, or one trace ends),
     /// if they do.
     pub misaligned_at: Option<Misalignment>,
+    /// The first op whose inputs already differ between the traces: a difference that came
+    /// in from before it (so its output is no evidence that the op itself is deterministic).
+    pub inherited: Option<Inherited>,
+    /// Ops that were not compared op to op because their inputs differed.
+    pub skipped: usize,
 }
 
 impl TraceDiff {
-    /// Class: portable. Whether the traces agree op for op, bit for bit, to the end.
+    /// Class: portable. Whether the traces agree op for op, bit for bit, to the end: no op
+    /// computed other bits, no op received other inputs, and the traces line up.
     pub fn identical(&self) -> bool {
-        self.divergence.is_none() && self.misaligned_at.is_none()
+        self.divergence.is_none() && self.misaligned_at.is_none() && self.inherited.is_none()
     }
+}
+
+/// Class: portable (data). The first op of two traces whose inputs differ: where a
+/// difference entered that the op did not make.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inherited {
+    /// Index of the op in both traces.
+    pub index: usize,
+    /// The op.
+    pub op: String,
+    /// Which of its tensor inputs (0-based) differs first.
+    pub input: usize,
+    /// The op of trace `a` before it whose output that input is; `None` when no traced op
+    /// produced it: it comes from before the trace (the batch, the parameters, the optimiser
+    /// state or an op that was not recorded).
+    pub produced_by: Option<usize>,
 }
 
 /// Class: portable (data). An op that computed different bits from equal inputs.
@@ -301,10 +323,12 @@ pub fn ulp_distance(a: u32, b: u32) -> u64 {
 /// the op names or input shapes differ or one trace ends.
 pub fn compare(a: &[OpRecord], b: &[OpRecord]) -> TraceDiff {
     let mut divergence = None;
+    let mut inherited = None;
+    let mut skipped = 0;
     let n = a.len().min(b.len());
+    let shapes = |r: &OpRecord| r.inputs.iter().map(|t| t.shape.clone()).collect::<Vec<_>>();
     for i in 0..n {
         let (x, y) = (&a[i], &b[i]);
-        let shapes = |r: &OpRecord| r.inputs.iter().map(|t| t.shape.clone()).collect::<Vec<_>>();
         if x.op != y.op || shapes(x) != shapes(y) {
             return TraceDiff {
                 compared: i,
@@ -314,17 +338,34 @@ pub fn compare(a: &[OpRecord], b: &[OpRecord]) -> TraceDiff {
                     a: Some(x.op.clone()),
                     b: Some(y.op.clone()),
                 }),
+                inherited,
+                skipped,
             };
         }
-        if divergence.is_some() {
-            continue;
-        }
-        let same_inputs = x
+        let differing_input = x
             .inputs
             .iter()
             .zip(&y.inputs)
-            .all(|(p, q)| p.hash == q.hash);
-        if !same_inputs {
+            .position(|(p, q)| p.hash != q.hash);
+        if let Some(input) = differing_input {
+            skipped += 1;
+            if inherited.is_none() {
+                let hash = x.inputs[input].hash;
+                let produced_by = a[..i]
+                    .iter()
+                    .rev()
+                    .find(|r| r.outputs.iter().any(|o| o.hash == hash))
+                    .map(|r| r.index);
+                inherited = Some(Inherited {
+                    index: i,
+                    op: x.op.clone(),
+                    input,
+                    produced_by,
+                });
+            }
+            continue;
+        }
+        if divergence.is_some() {
             continue;
         }
         if let Some((p, q)) = x
@@ -354,5 +395,7 @@ pub fn compare(a: &[OpRecord], b: &[OpRecord]) -> TraceDiff {
         compared: n,
         divergence,
         misaligned_at,
+        inherited,
+        skipped,
     }
 }

@@ -123,3 +123,41 @@ fn compare_names_the_first_divergent_op_and_the_misalignment() {
         2 * u64::from(1f32.to_bits()) + 1
     );
 }
+
+#[test]
+fn ops_on_other_inputs_are_an_inherited_difference_never_a_match() {
+    // Two runs that already differ before the traced steps: every op sees other inputs and
+    // computes other outputs. No op diverged from equal inputs, yet nothing matched.
+    let a = vec![
+        rec(0, "float_exp", 1, &[1.0]),
+        rec(1, "float_log", 5, &[2.0]),
+    ];
+    let b = vec![
+        rec(0, "float_exp", 7, &[1.5]),
+        rec(1, "float_log", 8, &[2.5]),
+    ];
+    let diff = compare_traces(&a, &b);
+    assert!(!diff.identical(), "{diff:?}");
+    assert_eq!(diff.divergence, None);
+    assert_eq!(diff.skipped, 2);
+    let h = diff.inherited.unwrap();
+    assert_eq!(
+        (h.index, h.op.as_str(), h.input, h.produced_by),
+        (0, "float_exp", 0, None)
+    );
+
+    // A divergence from equal inputs, then an op fed by its output: the divergence is named
+    // first, and the inherited input points back at the op that produced it.
+    let out = |v: f32| u64::from(v.to_bits());
+    let a = vec![
+        rec(0, "float_exp", 1, &[1.0]),
+        rec(1, "float_log", out(1.0), &[0.0]),
+    ];
+    let b = vec![
+        rec(0, "float_exp", 1, &[1.25]),
+        rec(1, "float_log", out(1.25), &[0.5]),
+    ];
+    let diff = compare_traces(&a, &b);
+    assert_eq!(diff.divergence.unwrap().index, 0);
+    assert_eq!(diff.inherited.unwrap().produced_by, Some(0));
+}

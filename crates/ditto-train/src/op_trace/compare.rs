@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
-use ditto_kernels::{Divergence, compare_traces};
+use ditto_kernels::{Divergence, Inherited, compare_traces};
 use serde::{Deserialize, Serialize};
 
 use super::OpTrace;
@@ -23,6 +23,14 @@ pub struct OpComparison {
     pub divergence: Option<(usize, Divergence)>,
     /// Where the traces stop lining up, if they do.
     pub misalignment: Option<OpMisalignment>,
+    /// The first op whose inputs already differed: `(step, what)`. Its outputs were not
+    /// compared (they prove nothing about the op); the difference came in before it.
+    pub inherited: Option<(usize, Inherited)>,
+    /// Ops not compared op to op because their inputs differed.
+    pub skipped: usize,
+    /// When the difference came from before the traced ops: the first step whose
+    /// `trace.jsonl` lines differ (loss or fingerprint), the step to trace instead.
+    pub runs_differ_at: Option<usize>,
 }
 
 /// Class: portable (data). Where two op traces stop lining up: another op, other input
@@ -40,9 +48,20 @@ pub struct OpMisalignment {
 }
 
 impl OpComparison {
-    /// Class: portable. Whether both traces hold the same steps and ops with the same bits.
+    /// Class: portable. Whether both traces hold the same steps and ops, every op with the
+    /// same inputs and outputs, bit for bit.
     pub fn identical(&self) -> bool {
-        self.divergence.is_none() && self.misalignment.is_none()
+        self.divergence.is_none() && self.misalignment.is_none() && self.inherited.is_none()
+    }
+
+    /// Class: portable. Whether the first difference is one the traced ops received rather
+    /// than made: an op's inputs differed before any op diverged from equal inputs.
+    pub fn inherited_first(&self) -> bool {
+        match (&self.inherited, &self.divergence) {
+            (Some(_), None) => true,
+            (Some((s, h)), Some((t, d))) => (*s, h.index) < (*t, d.index),
+            (None, _) => false,
+        }
     }
 }
 
@@ -54,7 +73,14 @@ impl OpComparison {
 /// Errors: those of [`OpTrace::read`] for either run.
 pub fn compare_op_traces(a: &Path, b: &Path) -> Result<OpComparison, Error> {
     let (ta, tb) = (OpTrace::read(a)?, OpTrace::read(b)?);
-    Ok(compare(&ta, &tb))
+    let mut c = compare(&ta, &tb);
+    if c.inherited_first() {
+        // Where to look instead: the runs' own traces say where they first part.
+        c.runs_differ_at = crate::compare::compare_runs(a, b)
+            .ok()
+            .and_then(|r| r.divergence.map(|d| d.a.step));
+    }
+    Ok(c)
 }
 
 fn compare(a: &OpTrace, b: &OpTrace) -> OpComparison {
@@ -67,6 +93,9 @@ fn compare(a: &OpTrace, b: &OpTrace) -> OpComparison {
         ops: 0,
         divergence: None,
         misalignment: None,
+        inherited: None,
+        skipped: 0,
+        runs_differ_at: None,
     };
     for s in steps {
         c.steps += 1;
@@ -74,7 +103,9 @@ fn compare(a: &OpTrace, b: &OpTrace) -> OpComparison {
             (Some(x), Some(y)) => {
                 let d = compare_traces(x, y);
                 c.ops += d.compared;
+                c.skipped += d.skipped;
                 c.divergence = d.divergence.map(|d| (s, d));
+                c.inherited = d.inherited.map(|h| (s, h));
                 c.misalignment = d.misaligned_at.map(|m| OpMisalignment {
                     step: s,
                     index: m.index,
@@ -104,6 +135,26 @@ fn compare(a: &OpTrace, b: &OpTrace) -> OpComparison {
 impl fmt::Display for OpComparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "compared {} steps, {} ops", self.steps, self.ops)?;
+        if let Some((step, h)) = &self.inherited {
+            let source = match h.produced_by {
+                Some(j) => format!("it is the output of op {j}, which already differs"),
+                None => "no traced op produced it: it comes from before the traced ops (the \
+                         batch, the parameters or the optimiser state)"
+                    .to_owned(),
+            };
+            writeln!(
+                f,
+                "first op with differing inputs: step {step}, op {} `{}`: input {} differs \
+                 in the two runs; {source}",
+                h.index, h.op, h.input
+            )?;
+            writeln!(
+                f,
+                "  {} ops with differing inputs were not compared (their outputs prove \
+                 nothing)",
+                self.skipped
+            )?;
+        }
         if let Some((step, d)) = &self.divergence {
             writeln!(
                 f,
@@ -141,11 +192,26 @@ impl fmt::Display for OpComparison {
                 op(&m.b)
             )?;
         }
+        if self.inherited_first() {
+            match self.runs_differ_at {
+                Some(s) => writeln!(
+                    f,
+                    "the runs' trace.jsonl lines first differ at step {s}: record that step \
+                     (`--trace-ops {s}`) to find the op that diverged"
+                )?,
+                None => writeln!(
+                    f,
+                    "record earlier steps (`--trace-ops`) to find the op that diverged"
+                )?,
+            }
+        }
         write!(
             f,
             "{}",
             if self.identical() {
-                "IDENTICAL: every op's outputs match bit for bit"
+                "IDENTICAL: every op's inputs and outputs match bit for bit"
+            } else if self.inherited_first() {
+                "DIFFERENT: the runs already differ before the traced ops"
             } else if self.divergence.is_some() {
                 "DIVERGED"
             } else {
