@@ -37,6 +37,10 @@ pub enum ErrorKind {
     /// The data differs from what the run recorded: a data file's SHA-256 or length, or
     /// in-memory data's content hash.
     DataChanged,
+    /// A Cargo feature of Burn that ditto refuses is on in this build (burn-cubecl's
+    /// `autotune`, Burn's `fusion`; `ditto_kernels::build_check`): the message names it and
+    /// how to turn it off.
+    Features,
 }
 
 impl Error {
@@ -103,6 +107,7 @@ impl fmt::Display for Error {
             ErrorKind::Data => "data set error",
             ErrorKind::Locked => "run directory locked",
             ErrorKind::DataChanged => "data changed since the run recorded it",
+            ErrorKind::Features => "Burn feature refused",
         };
         match &self.path {
             Some(p) => write!(f, "{}: {what}: {}", p.display(), self.detail),
