@@ -162,7 +162,8 @@ fn the_ops_simd_changes_give_the_exact_bits() {
     // The values burn-ndarray's `simd` feature changes (x86-64 and aarch64), written out.
     let dev = Default::default();
     let third = Tensor::<D, 1>::from_data(TensorData::new(vec![3.0f32; 64], [64]), &dev);
-    assert!(float(third.recip()).iter().all(|&b| b == 0x3eaa_aaab)); // 1/3, not 0x3eaaa000
+    // 1/3; with `simd`, burn-ndarray gives 0x3eaaaa80 (AVX-512's rcp14ps) or coarser.
+    assert!(float(third.recip()).iter().all(|&b| b == 0x3eaa_aaab));
     let zeros = Tensor::<D, 1>::from_data(TensorData::new(vec![-0.0f32; 64], [64]), &dev);
     assert!(
         float(zeros.clamp_min(0.0))

@@ -3,12 +3,13 @@
 //! `burn` dependency with default features turns on in ditto's build too).
 //!
 //! With `simd`, burn-ndarray (0.21, `src/ops/base.rs`, tensors of 32 elements and more) takes
-//! `recip` from macerator's `rcpps` (an approximate reciprocal: `1/3` comes out as
-//! `0.33325195`), `clamp` from `maxps`/`minps` (`clamp_min(-0.0, 0.0)` gives `+0.0`, and NaN is
-//! clamped), and `equal` from an unordered comparison (`NaN == NaN` is true); Burn's default
-//! bodies of `not_equal`, `is_nan`, `is_inf`, `any` and `all` call that `equal`. Each function
-//! here gives the bits of burn-ndarray without the feature (its scalar code), built from ops
-//! the feature leaves exact: division, ordered comparisons, masks, and host passes.
+//! `recip` from macerator's approximate reciprocal (`1/3` comes out as `0.33333206` with
+//! AVX-512's `rcp14ps`; AVX2's `rcpps` is coarser), `clamp` from `maxps`/`minps`
+//! (`clamp_min(-0.0, 0.0)` gives `+0.0`, and NaN is clamped), and `equal` on AVX2 from an
+//! unordered comparison (`NaN == NaN` is true); Burn's default bodies of `not_equal`,
+//! `is_nan`, `is_inf`, `any` and `all` call that `equal`. Each function here gives the bits of
+//! burn-ndarray without the feature (its scalar code), built from ops the feature leaves
+//! exact: division, ordered comparisons, masks, and host passes.
 
 use burn_backend::tensor::BoolTensor;
 use burn_backend::{Scalar, TensorMetadata};
