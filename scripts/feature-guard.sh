@@ -14,8 +14,11 @@
 # It builds in a target directory of its own (`$CARGO_TARGET_DIR-guard`, by default
 # ~/.cache/ditto-target-guard): Burn with default features is a different build from the
 # workspace's, and sharing the directory would evict nothing but would mix two feature sets.
-# Cold, on 2 cores: about 8 minutes for step 1 and 10 more for steps 2 and 3 (wgpu, cubecl,
-# fusion); warm, a few seconds plus about 10 s of training.
+# Measured on 2 cores shared with other builds: cold 9m22s for step 1 and 7m16s more for
+# steps 2 and 3 (wgpu, cubecl, fusion); after a change to ditto's sources 2m04s + 4m59s
+# (ditto's crates and this binary); unchanged, a few seconds plus about 15 s of training.
+# After changing a ditto crate's dependencies, run `cargo build --release` here once to
+# refresh tests/feature-guard/Cargo.lock (this script builds `--locked`).
 set -euo pipefail
 cd "$(dirname "$0")/../tests/feature-guard"
 
