@@ -79,7 +79,27 @@ CANONICAL = {
     "max_pool2d", "max_pool2d_with_indices", "max_pool2d_with_indices_backward",
 }
 
-OVERRIDES = set(NOT_CANONICAL_OVERRIDES) | CANONICAL
+# Overridden so that a Cargo feature of the inner backend cannot change their bits
+# (`Inner::FEATURE_PROOF`, crate::ops::feature_proof: burn-ndarray's `simd` feature changes
+# `clamp` and `equal`, and Burn's default bodies of the others call `equal`); forwarded
+# elsewhere. Their canonical-mode class is unchanged.
+FEATURE_PROOF_OVERRIDES = {
+    "float_clamp": "exact-cpu",
+    "float_clamp_min": "exact-cpu",
+    "float_clamp_max": "exact-cpu",
+    "float_equal": "exact",
+    "float_not_equal": "exact",
+    "float_equal_elem": "exact",
+    "float_not_equal_elem": "exact",
+    "float_is_nan": "exact",
+    "float_is_inf": "exact",
+    "float_any": "exact",
+    "float_any_dim": "exact",
+    "float_all": "exact",
+    "float_all_dim": "exact",
+}
+
+OVERRIDES = set(NOT_CANONICAL_OVERRIDES) | CANONICAL | set(FEATURE_PROOF_OVERRIDES)
 
 # The class of every forwarded op in canonical mode (crates/ditto-kernels/ops.tsv, column
 # `canonical`; DETERMINISM.md). `exact`: one exact IEEE operation per element, a comparison or
@@ -87,10 +107,7 @@ OVERRIDES = set(NOT_CANONICAL_OVERRIDES) | CANONICAL
 # WGSL/Vulkan leave its rounding, NaN or range behaviour open. `forwarded`: float arithmetic of
 # the backend (not canonical; strict mode refuses it in canonical mode). Ops of the int and bool
 # traits are integer or boolean: exact unless listed here.
-EXACT_CPU = {
-    "float_into_int", "float_cast", "int_into_float", "float_clamp", "float_clamp_min",
-    "float_clamp_max", "float_cross",
-}
+EXACT_CPU = {"float_into_int", "float_cast", "int_into_float", "float_cross"}
 FORWARDED = {
     "float_cumprod", "float_cummin", "float_cummax", "float_cos", "float_sin", "float_tan",
     "float_cosh", "float_sinh", "float_acos", "float_acosh", "float_asin", "float_asinh",
@@ -108,13 +125,11 @@ EXACT_FLOAT = {
     "float_neg", "float_abs", "float_transpose", "float_swap_dims", "float_permute",
     "float_flip", "float_reshape", "float_gather", "float_gather_nd", "float_select",
     "float_slice", "float_slice_assign", "float_mask_where", "float_mask_fill",
-    "float_equal", "float_not_equal", "float_equal_elem", "float_not_equal_elem",
     "float_greater", "float_greater_elem", "float_greater_equal", "float_greater_equal_elem",
     "float_lower", "float_lower_elem", "float_lower_equal", "float_lower_equal_elem",
     "float_detach", "float_set_require_grad", "float_is_require_grad", "float_round",
-    "float_floor", "float_ceil", "float_trunc", "float_cat", "float_any", "float_any_dim",
-    "float_all", "float_all_dim", "float_expand", "float_unfold",
-    "float_is_nan", "float_is_inf", "embedding", "has_ctc_loss_backward",
+    "float_floor", "float_ceil", "float_trunc", "float_cat", "float_expand", "float_unfold",
+    "embedding", "has_ctc_loss_backward",
 }
 
 # Quantized-tensor ops that only move or describe data.
@@ -129,6 +144,8 @@ def canonical_class(trait, name):
     """The op's class in canonical mode, or None when nobody classed it."""
     if name in NOT_CANONICAL_OVERRIDES:
         return NOT_CANONICAL_OVERRIDES[name]
+    if name in FEATURE_PROOF_OVERRIDES:
+        return FEATURE_PROOF_OVERRIDES[name]
     if name in CANONICAL:
         return "canonical"
     if name in EXACT_CPU:

@@ -140,3 +140,22 @@ fn the_readmes_print_the_pinned_values() {
     let transformer = readme("examples/digits-transformer/README.md");
     assert!(transformer.contains(&format!("fingerprint: {TRANSFORMER_RUN_TO_RUN}")));
 }
+
+/// The feature guard (`tests/feature-guard/`, outside the workspace, `scripts/feature-guard.sh`)
+/// trains the examples with burn-ndarray's `simd` on and compares with these pins: it must
+/// repeat them (it cannot import them, being no member of the workspace).
+#[test]
+fn the_feature_guard_checks_the_pinned_values() {
+    let guard = readme("tests/feature-guard/src/main.rs");
+    for pin in [
+        DIGITS_RUN_TO_RUN,
+        DIGITS_CANONICAL,
+        TRANSFORMER_RUN_TO_RUN,
+        FASHION_PREFIX_30,
+    ] {
+        assert!(
+            guard.contains(pin),
+            "tests/feature-guard/src/main.rs lacks {pin}"
+        );
+    }
+}

@@ -165,6 +165,29 @@ pub fn op_class(op: &str, kind: BackendKind) -> (OpClass, &'static str) {
         }
         _ => {}
     }
+    if kind == BackendKind::NdArray && <burn::backend::NdArray as Inner>::FEATURE_PROOF {
+        if FEATURE_PROOF_EXACT.contains(&op) {
+            return (
+                OpClass::Exact,
+                "IEEE-exact per element, or a comparison: ditto computes it as burn-ndarray \
+                 does without its `simd` feature (which changes it)",
+            );
+        }
+        if FEATURE_PROOF_CANONICAL.contains(&op) {
+            return (
+                OpClass::RunToRun,
+                "ditto's canonical kernel whatever burn-ndarray's features (its `simd` \
+                 changes burn-ndarray's): portable bits",
+            );
+        }
+        if FEATURE_PROOF_COMPOSED.contains(&op) {
+            return (
+                OpClass::Unverified,
+                "not exercised by ditto's tests; Burn's default body composed on `Ditto<B>` \
+                 (ditto's clamp, recip, matmul, whatever burn-ndarray's features)",
+            );
+        }
+    }
     if kind == BackendKind::Wgpu {
         if let Some(why) = WGPU_NONDETERMINISTIC.iter().find(|(o, _)| *o == op) {
             return (OpClass::NonDeterministic, why.1);
@@ -225,6 +248,44 @@ fn base(op: &str) -> &str {
         .find_map(|p| op.strip_prefix(p))
         .unwrap_or(op)
 }
+
+/// Exact ops that `Ditto<NdArray>` computes itself (`Inner::FEATURE_PROOF`), so that
+/// burn-ndarray's `simd` feature cannot change them (`crate::ops::feature_proof`).
+const FEATURE_PROOF_EXACT: &[&str] = &[
+    "float_recip",
+    "float_clamp",
+    "float_clamp_min",
+    "float_clamp_max",
+    "float_equal",
+    "float_equal_elem",
+    "float_not_equal",
+    "float_not_equal_elem",
+    "float_is_nan",
+    "float_is_inf",
+    "float_any",
+    "float_any_dim",
+    "float_all",
+    "float_all_dim",
+];
+
+/// Ops whose Burn default bodies call burn-ndarray's conv2d or 2-D pooling, which
+/// `Ditto<NdArray>` runs on its canonical kernels in run-to-run mode too (`simd` changes
+/// burn-ndarray's).
+const FEATURE_PROOF_CANONICAL: &[&str] = &[
+    "avg_pool2d",
+    "avg_pool1d",
+    "max_pool1d",
+    "conv1d",
+    "conv1d_weight_backward",
+    "conv_transpose1d_x_backward",
+    "conv_transpose1d_weight_backward",
+    "conv_transpose2d_x_backward",
+    "conv_transpose2d_weight_backward",
+];
+
+/// Composite ops whose Burn default bodies call `clamp` or `recip`, which `Ditto<NdArray>`
+/// composes on itself in run-to-run mode too.
+const FEATURE_PROOF_COMPOSED: &[&str] = &["hard_sigmoid", "log_sigmoid_backward", "attention"];
 
 /// Wgpu ops that use atomic float adds (burn-cubecl 0.21 source).
 const WGPU_NONDETERMINISTIC: &[(&str, &str)] = &[(

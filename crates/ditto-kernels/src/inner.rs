@@ -18,9 +18,29 @@ pub enum BackendKind {
 
 /// Class: not applicable (a marker trait). A Burn backend that `Ditto<B>` can wrap.
 ///
-/// Implemented for burn-ndarray's `NdArray` and (feature `wgpu`) burn-wgpu's `Wgpu`. Implement
-/// it for another backend with `KIND = BackendKind::Other` to wrap it: ditto then treats every
-/// non-exact op as non-deterministic in strict mode until that backend is audited.
+/// Implemented for burn-ndarray's `NdArray` and (feature `wgpu`) burn-wgpu's `Wgpu` without
+/// Burn's `fusion` feature (`CubeBackend<WgpuRuntime, ..>`). Implement it for another backend
+/// with `KIND = BackendKind::Other` to wrap it: ditto then treats every non-exact op as
+/// non-deterministic in strict mode until that backend is audited.
+///
+/// Not implemented for a `Fusion<..>` backend: with Burn's `fusion` feature on (a dependency
+/// on `burn` with default features and `wgpu` turns it on), `burn::backend::Wgpu` is
+/// `Fusion<CubeBackend<..>>`, whose fused kernels ditto has not audited, and `Ditto<Wgpu>`
+/// does not compile; the compiler's message says so and how to turn the feature off.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a backend `Ditto<B>` can wrap (ditto's `Inner` trait)",
+    label = "not a backend ditto has audited",
+    note = "if `{Self}` is `Fusion<..>`: Burn's `fusion` feature is on (Cargo unifies features: a \
+            `burn` dependency with default features and `wgpu` turns it on), and \
+            `burn::backend::Wgpu` is then `Fusion<CubeBackend<..>>`, whose fused kernels ditto \
+            refuses",
+    note = "turn it off: `burn = {{ version = \"=0.21.0\", default-features = false, features = \
+            [\"std\", \"wgpu\", \"autodiff\"] }}` in every crate of your build that depends on \
+            `burn` (`cargo tree -e features -i burn-fusion` shows which one turns it on), or \
+            name `burn::backend::wgpu::CubeBackend<burn::backend::wgpu::WgpuRuntime, f32, i32, \
+            u32>`; without `default-features = false` ditto also refuses, at run time, \
+            burn-cubecl's `autotune` (`ditto_kernels::build_check`)"
+)]
 pub trait Inner: Backend {
     /// The backend's family, which selects its row of the determinism audit.
     const KIND: BackendKind;
@@ -55,6 +75,21 @@ pub trait Inner: Backend {
     /// burn-ndarray says `true` (its convolutions alone take about 4x ditto's whole
     /// fashion-cnn step, `benches/README.md`).
     const CANONICAL_IN_RUN_TO_RUN: bool = false;
+
+    /// Class: not applicable (a choice of kernel). Whether `Ditto<B>` runs its own code, in
+    /// both modes, for every op whose bits a Cargo feature of the backend can change, so that
+    /// a feature a user's dependency turns on cannot change a bit. burn-ndarray says `true`:
+    /// its `simd` feature (on in any build where some crate depends on `burn` with default
+    /// features) takes an approximate `recip`, `maxps`-style `clamp` (`-0.0` and NaN
+    /// differ), an unordered `equal` (`NaN == NaN`), and its own conv2d and pooling kernels.
+    /// ditto then computes `recip`, `clamp`, the comparisons built on `equal` (`not_equal`,
+    /// `is_nan`, `is_inf`, `any`, `all`) as burn-ndarray does without the feature, and takes
+    /// its canonical kernels for the convolutions and pooling ops whose Burn default bodies
+    /// call burn-ndarray's conv2d or pooling (1-D convolutions and pooling, transposed
+    /// convolutions' gradients, 2-D average pooling), and for `hard_sigmoid`,
+    /// `log_sigmoid_backward`, `attention` and negative integer powers, which call `clamp` or
+    /// `recip` (`crates/ditto-kernels/DETERMINISM.md`, "Your Cargo features").
+    const FEATURE_PROOF: bool = false;
 }
 
 /// Class: exact (the tensor's own values). An f32 tensor's values in row-major order, read
@@ -105,6 +140,7 @@ where
 {
     const KIND: BackendKind = BackendKind::NdArray;
     const CANONICAL_IN_RUN_TO_RUN: bool = true;
+    const FEATURE_PROOF: bool = true;
 
     fn host_f32_shared(tensor: &Self::FloatTensorPrimitive) -> Option<HostF32> {
         let any: &dyn std::any::Any = tensor;

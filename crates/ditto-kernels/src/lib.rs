@@ -13,6 +13,7 @@
 
 mod audit;
 mod backend;
+mod build_check;
 pub mod canonical;
 mod config;
 pub mod conformance;
@@ -27,6 +28,7 @@ mod trace;
 
 pub use audit::{CanonicalClass, OpClass, all_ops, canonical_class, op_class, record_ops};
 pub use backend::Ditto;
+pub use build_check::{BuildReport, BurnFeature, FeatureError, build_check};
 pub use config::{DittoConfig, KernelMode, Strict};
 pub use inner::{BackendKind, HostF32, Inner};
 pub use rng_state::RngState;

@@ -40,6 +40,10 @@ pub enum ErrorKind {
     /// A fresh run's directory already holds a run (or, to be replaced, files ditto did not
     /// write).
     RunExists,
+    /// A Cargo feature of Burn that ditto refuses is on in this build (burn-cubecl's
+    /// `autotune`, Burn's `fusion`; `ditto_kernels::build_check`): the message names it and
+    /// how to turn it off.
+    Features,
 }
 
 impl Error {
@@ -107,6 +111,7 @@ impl fmt::Display for Error {
             ErrorKind::Locked => "run directory locked",
             ErrorKind::DataChanged => "data changed since the run recorded it",
             ErrorKind::RunExists => "run directory not empty",
+            ErrorKind::Features => "Burn feature refused",
         };
         match &self.path {
             Some(p) => write!(f, "{}: {what}: {}", p.display(), self.detail),

@@ -1,7 +1,9 @@
 //! `ActivationOps` of `Ditto<B>`: in canonical mode every activation runs a canonical kernel
 //! (`sigmoid`, `gelu`) or Burn's default composition on `Ditto<B>` (`crate::ops::composite`);
 //! in run-to-run mode they are forwarded to `B`, except `relu` and its backward op where ditto's
-//! host pass is the faster (`Inner::CANONICAL_IN_RUN_TO_RUN`).
+//! host pass is the faster (`Inner::CANONICAL_IN_RUN_TO_RUN`), and `hard_sigmoid` and
+//! `log_sigmoid_backward`, whose Burn default bodies call `clamp` and `recip`, composed on
+//! `Ditto<B>` where a Cargo feature of `B` could change those (`Inner::FEATURE_PROOF`).
 
 use burn_backend::Scalar;
 use burn_backend::ops::ActivationOps;
@@ -65,7 +67,7 @@ impl<B: Inner> ActivationOps<Self> for Ditto<B> {
     }
 
     fn hard_sigmoid(tensor: FloatTensor<Self>, alpha: Scalar, beta: Scalar) -> FloatTensor<Self> {
-        traced!("hard_sigmoid", [tensor F] F, if active::<B>(&tensor) {
+        traced!("hard_sigmoid", [tensor F] F, if canonical::feature_proof::<B>(&tensor) {
             comp::hard_sigmoid::<B>(tensor, alpha, beta)
         } else {
             B::hard_sigmoid(tensor, alpha, beta)
@@ -97,7 +99,7 @@ impl<B: Inner> ActivationOps<Self> for Ditto<B> {
     }
 
     fn log_sigmoid_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
-        traced!("log_sigmoid_backward", [x F, grad F] F, if active::<B>(&x) {
+        traced!("log_sigmoid_backward", [x F, grad F] F, if canonical::feature_proof::<B>(&x) {
             comp::log_sigmoid_backward::<B>(x, grad)
         } else {
             B::log_sigmoid_backward(x, grad)

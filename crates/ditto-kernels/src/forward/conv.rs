@@ -1,7 +1,10 @@
 //! The convolutions of `Ditto<B>`'s `ModuleOps` (called from `module.rs`): canonical kernels
 //! or compositions in canonical mode, `B`'s otherwise, except `conv2d` and its backward ops,
 //! which run-to-run mode also takes from ditto where `B`'s are the slower
-//! (`Inner::CANONICAL_IN_RUN_TO_RUN`).
+//! (`Inner::CANONICAL_IN_RUN_TO_RUN`), and the ops whose Burn default bodies call `B`'s
+//! conv2d (1-D convolution and its weight gradient, transposed convolutions' input and weight
+//! gradients), which it takes where a Cargo feature could change that conv2d
+//! (`Inner::FEATURE_PROOF`: burn-ndarray's `simd`).
 
 use burn_backend::ops::{ConvOptions, ConvTransposeOptions};
 use burn_backend::tensor::FloatTensor;
@@ -23,7 +26,7 @@ pub(super) fn conv1d<B: Inner>(
     bias: Option<FloatTensor<Ditto<B>>>,
     options: ConvOptions<1>,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("conv1d", [x F, weight F, bias OF] F, if active::<B>(&x) {
+    traced!("conv1d", [x F, weight F, bias OF] F, if canonical::feature_proof::<B>(&x) {
         comp::conv1d::<B>(x, weight, bias, &options)
     } else {
         B::conv1d(x, weight, bias, options)
@@ -49,7 +52,7 @@ pub(super) fn conv1d_weight_backward<B: Inner>(
     output_grad: FloatTensor<Ditto<B>>,
     options: ConvOptions<1>,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("conv1d_weight_backward", [x F, weight F, output_grad F] F, if active::<B>(&x) {
+    traced!("conv1d_weight_backward", [x F, weight F, output_grad F] F, if canonical::feature_proof::<B>(&x) {
         comp::conv1d_weight_backward::<B>(x, weight, output_grad, &options)
     } else {
         B::conv1d_weight_backward(x, weight, output_grad, options)
@@ -137,7 +140,7 @@ pub(super) fn conv_transpose1d_x_backward<B: Inner>(
     output_grad: FloatTensor<Ditto<B>>,
     options: ConvTransposeOptions<1>,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("conv_transpose1d_x_backward", [weight F, output_grad F] F, if active::<B>(&weight) {
+    traced!("conv_transpose1d_x_backward", [weight F, output_grad F] F, if canonical::feature_proof::<B>(&weight) {
         comp::conv_transpose1d_x_backward::<B>(weight, output_grad, &options)
     } else {
         B::conv_transpose1d_x_backward(weight, output_grad, options)
@@ -150,7 +153,7 @@ pub(super) fn conv_transpose1d_weight_backward<B: Inner>(
     output_grad: FloatTensor<Ditto<B>>,
     options: ConvTransposeOptions<1>,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("conv_transpose1d_weight_backward", [x F, weight F, output_grad F] F, if active::<B>(&x) {
+    traced!("conv_transpose1d_weight_backward", [x F, weight F, output_grad F] F, if canonical::feature_proof::<B>(&x) {
         comp::conv_transpose1d_weight_backward::<B>(x, weight, output_grad, &options)
     } else {
         B::conv_transpose1d_weight_backward(x, weight, output_grad, options)
@@ -190,7 +193,7 @@ pub(super) fn conv_transpose2d_x_backward<B: Inner>(
     output_grad: FloatTensor<Ditto<B>>,
     options: ConvTransposeOptions<2>,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("conv_transpose2d_x_backward", [weight F, output_grad F] F, if active::<B>(&weight)
+    traced!("conv_transpose2d_x_backward", [weight F, output_grad F] F, if canonical::feature_proof::<B>(&weight)
         && canonical::transposed_grad_ok::<B>(&weight, &output_grad, &options)
     {
         canonical::conv_transpose2d_x_backward::<B>(weight, output_grad, &options)
@@ -208,7 +211,7 @@ pub(super) fn conv_transpose2d_weight_backward<B: Inner>(
     output_grad: FloatTensor<Ditto<B>>,
     options: ConvTransposeOptions<2>,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("conv_transpose2d_weight_backward", [x F, weight F, output_grad F] F, if active::<B>(&x) && canonical::transposed_ok::<B>(&x, &weight, &options) {
+    traced!("conv_transpose2d_weight_backward", [x F, weight F, output_grad F] F, if canonical::feature_proof::<B>(&x) && canonical::transposed_ok::<B>(&x, &weight, &options) {
         canonical::conv_transpose2d_weight_backward::<B>(
             x,
             weight,

@@ -1,5 +1,5 @@
-//! `FloatTensorOps` of `Ditto<B>`: the overrides (random, full reductions, canonical mode),
-//! then the generated forwarding.
+//! `FloatTensorOps` of `Ditto<B>`: the overrides (random, full reductions, canonical mode,
+//! the ops a backend feature could change: `feature_proof.rs`), then the generated forwarding.
 
 #[allow(unused_imports)]
 use burn_backend::ops::{FloatTensorOps, GridSampleOptions};
@@ -12,12 +12,14 @@ use burn_std::{BoolDType, DType, FloatDType, IntDType, Shape, Slice};
 #[allow(unused_imports)]
 use core::ops::Range;
 
+use super::feature_proof::feature_proof_float_ops;
 use super::ops::*;
 use super::{forward, traced};
 use crate::backend::Ditto;
 use crate::canonical::{elementwise as ew, math};
 use crate::inner::Inner;
 use crate::ops::canonical::{self, active};
+use crate::ops::feature_proof as proof;
 
 impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
     fn float_random(
@@ -138,6 +140,10 @@ impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
                 Some(n) => powi_scalar::<B>(tensor, n.elem::<i64>()),
                 None => canonical::powf_scalar::<B>(tensor, value),
             }
+        } else if B::FEATURE_PROOF && let Some(n) = value.try_as_integer() {
+            // Burn's default: integer exponents go to `powi_scalar` (above).
+            proof::powi_negative::<B>(tensor, n.elem::<i64>())
+                .unwrap_or_else(|tensor| B::float_powf_scalar(tensor, value))
         } else {
             B::float_powf_scalar(tensor, value)
         })
@@ -162,6 +168,10 @@ impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
     fn float_powi_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
         traced!("float_powi_scalar", [lhs F] F, if active::<B>(&lhs) {
             powi_scalar::<B>(lhs, rhs.elem::<i64>())
+        } else if B::FEATURE_PROOF {
+            // Burn's default: `recip` for -1 and -2, which `simd` would make approximate.
+            proof::powi_negative::<B>(lhs, rhs.elem::<i64>())
+                .unwrap_or_else(|lhs| B::float_powi_scalar(lhs, rhs))
         } else {
             B::float_powi_scalar(lhs, rhs)
         })
@@ -213,6 +223,8 @@ impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
     fn float_recip(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
         traced!("float_recip", [tensor F] F, if active::<B>(&tensor) {
             canonical::map_each::<B>(tensor, ew::recip)
+        } else if B::FEATURE_PROOF {
+            proof::recip::<B>(tensor)
         } else {
             B::float_recip(tensor)
         })
@@ -391,6 +403,8 @@ impl<B: Inner> FloatTensorOps<Self> for Ditto<B> {
             B::float_scatter_add(dim, tensor, indices, value)
         })
     }
+
+    feature_proof_float_ops!();
 
     forward_float_tensor_ops!();
 }

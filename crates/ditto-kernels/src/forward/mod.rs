@@ -7,6 +7,7 @@
 
 mod activation;
 mod conv;
+mod feature_proof;
 mod float;
 mod manual;
 mod module;

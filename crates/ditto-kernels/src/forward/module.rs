@@ -2,7 +2,9 @@
 //! `layer_norm`, `attention` and `embedding_backward` run canonical kernels or compositions on
 //! `Ditto<B>` (`crate::ops::composite`); in run-to-run mode they are forwarded to `B`, except
 //! where `B`'s are the slower (`canonical::linear_active`, and `forward/conv.rs`,
-//! `forward/pool.rs` through `canonical::fast_active`).
+//! `forward/pool.rs` through `canonical::fast_active`) and where a Cargo feature of `B` could
+//! change the bits of `B`'s (`attention`, whose Burn default calls `clamp`; the convolutions
+//! and pooling ops of `canonical::feature_proof`).
 //!
 //! Longer than ~400 lines: one `impl ModuleOps` block, which Rust cannot split across files;
 //! the convolution and pooling bodies already live in `forward/conv.rs` and `forward/pool.rs`,
@@ -454,7 +456,7 @@ impl<B: Inner> ModuleOps<Self> for Ditto<B> {
         attn_bias: Option<FloatTensor<Self>>,
         options: AttentionModuleOptions,
     ) -> FloatTensor<Self> {
-        traced!("attention", [query F, key F, value F, mask OB, attn_bias OF] F, if active::<B>(&query) {
+        traced!("attention", [query F, key F, value F, mask OB, attn_bias OF] F, if canonical::feature_proof::<B>(&query) {
             comp::attention::<B>(query, key, value, mask, attn_bias, options)
         } else {
             B::attention(query, key, value, mask, attn_bias, options)

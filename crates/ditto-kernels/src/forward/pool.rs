@@ -1,7 +1,9 @@
 //! The pooling ops of `Ditto<B>`'s `ModuleOps` (called from `module.rs`): canonical kernels or
 //! compositions in canonical mode (without `ceil_mode` for the 2-D ones), `B`'s otherwise,
 //! except 2-D max pooling, which run-to-run mode also takes from ditto where `B`'s is the
-//! slower (`Inner::CANONICAL_IN_RUN_TO_RUN`).
+//! slower (`Inner::CANONICAL_IN_RUN_TO_RUN`), and 2-D average pooling and 1-D average and max
+//! pooling, which it takes where a Cargo feature of `B` could change `B`'s 2-D pooling
+//! (`Inner::FEATURE_PROOF`: burn-ndarray's `simd`).
 
 use burn_backend::get_device_settings;
 use burn_backend::ops::{
@@ -28,7 +30,7 @@ pub(super) fn avg_pool2d<B: Inner>(
     count_include_pad: bool,
     ceil_mode: bool,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("avg_pool2d", [x F] F, if !ceil_mode && active::<B>(&x) {
+    traced!("avg_pool2d", [x F] F, if !ceil_mode && canonical::feature_proof::<B>(&x) {
         canonical::avg_pool2d::<B>(x, kernel_size, stride, padding, count_include_pad)
     } else {
         if active::<B>(&x) {
@@ -87,7 +89,7 @@ pub(super) fn avg_pool1d<B: Inner>(
     count_include_pad: bool,
     ceil_mode: bool,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("avg_pool1d", [x F] F, if active::<B>(&x) {
+    traced!("avg_pool1d", [x F] F, if canonical::feature_proof::<B>(&x) {
         comp::avg_pool1d::<B>(x, kernel_size, stride, padding, count_include_pad, ceil_mode)
     } else {
         B::avg_pool1d(x, kernel_size, stride, padding, count_include_pad, ceil_mode)
@@ -162,7 +164,7 @@ pub(super) fn max_pool1d<B: Inner>(
     dilation: usize,
     ceil_mode: bool,
 ) -> FloatTensor<Ditto<B>> {
-    traced!("max_pool1d", [x F] F, if active::<B>(&x) {
+    traced!("max_pool1d", [x F] F, if canonical::feature_proof::<B>(&x) {
         comp::max_pool1d_with_indices::<B>(x, kernel_size, stride, padding, dilation, ceil_mode).output
     } else {
         B::max_pool1d(x, kernel_size, stride, padding, dilation, ceil_mode)

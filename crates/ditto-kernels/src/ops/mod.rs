@@ -2,5 +2,6 @@
 
 pub(crate) mod canonical;
 pub(crate) mod composite;
+pub(crate) mod feature_proof;
 pub(crate) mod random;
 pub(crate) mod reduce;

@@ -212,7 +212,10 @@ impl<O> Trainer<O> {
     /// Class: as [`Trainer`]. Trains `model` on `Autodiff<Ditto<I>>` (modes `run-to-run` and
     /// `canonical`) on `data`, from scratch or from the checkpoint being resumed.
     ///
-    /// Errors: the config's mode is `off` (use [`Trainer::fit_plain`]); in canonical mode on a
+    /// Errors: a Cargo feature of Burn that ditto refuses is on in this build
+    /// ([`ErrorKind::Features`], `ditto_kernels::build_check`: autotune, fusion; burn-ndarray's
+    /// `simd` is neutralised and, with [`Trainer::verbose`], noted on stderr); the config's
+    /// mode is `off` (use [`Trainer::fit_plain`]); in canonical mode on a
     /// device other than the CPU, a device that fails the conformance probe
     /// (`ditto_kernels::conformance::probe`; with `strict = "warn"` a warning instead, with
     /// `"off"` no probe); the objective's targets do not match the data's; the checkpoint
@@ -227,6 +230,11 @@ impl<O> Trainer<O> {
         M: AutodiffModule<TrainBackend<I>>,
         O: Objective<TrainBackend<I>, M> + Objective<Ditto<I>, M::InnerModule>,
     {
+        let build = ditto_kernels::build_check::<I>()
+            .map_err(|e| Error::with_source(ErrorKind::Features, None, "build check", e))?;
+        if self.verbose && !build.is_clean() {
+            eprintln!("note: {build}");
+        }
         if self.config.mode == Mode::Off {
             return Err(Error::new(
                 ErrorKind::Invalid,

@@ -43,6 +43,14 @@ pub(crate) fn fast_active<B: Inner>(t: &F<B>) -> bool {
     B::CANONICAL_IN_RUN_TO_RUN || active::<B>(t)
 }
 
+/// Whether the convolution, pooling and composite ops whose Burn default bodies call a
+/// backend kernel that a Cargo feature can change (burn-ndarray's `simd`: conv2d, 2-D
+/// pooling, `clamp`, `recip`) run ditto's code on the device of `t`: in canonical mode, and
+/// in run-to-run mode where the backend has such a feature (`Inner::FEATURE_PROOF`).
+pub(crate) fn feature_proof<B: Inner>(t: &F<B>) -> bool {
+    B::FEATURE_PROOF || active::<B>(t)
+}
+
 /// Products of at least this many multiply-adds run ditto's `linear` in run-to-run mode on
 /// NdArray even on matrices (see [`linear_active`]).
 pub(crate) const LINEAR_LARGE: usize = 1 << 20;
