@@ -28,7 +28,9 @@ bin="$CARGO_TARGET_DIR/release/ditto-feature-guard"
 
 echo "feature guard: step 1 (burn-ndarray's simd), target $CARGO_TARGET_DIR"
 cargo build --release --locked
-cargo tree --locked -e features -i burn-ndarray | grep -q 'burn-ndarray feature "simd"' || {
+# (The tree is read whole first: `grep -q` closing the pipe early would fail it under pipefail.)
+tree="$(cargo tree --locked -e features -i burn-ndarray)"
+grep -q 'burn-ndarray feature "simd"' <<<"$tree" || {
   echo "feature guard: burn-ndarray's simd is not on in this build: the guard tests nothing" >&2
   exit 1
 }
@@ -38,7 +40,8 @@ cargo tree --locked -e features -i burn-ndarray | grep -q 'burn-ndarray feature 
 
 echo "feature guard: step 2 (burn-cubecl's autotune)"
 cargo build --release --locked --features wgpu
-cargo tree --locked --features wgpu -e features -i burn-cubecl | grep -q 'burn-cubecl feature "autotune"' || {
+tree="$(cargo tree --locked --features wgpu -e features -i burn-cubecl)"
+grep -q 'burn-cubecl feature "autotune"' <<<"$tree" || {
   echo "feature guard: burn-cubecl's autotune is not on in this build: step 2 tests nothing" >&2
   exit 1
 }
