@@ -51,6 +51,7 @@ mod run_id;
 mod schedule;
 mod seeds;
 mod state;
+mod task;
 mod timing;
 mod trainer;
 
@@ -66,7 +67,7 @@ pub use config::{
     MlpConfig, Mode, ModelConfig, OptimizerConfig, ParallelConfig, ScheduleConfig, SgdConfig,
     TraceConfig, TrainConfig, TransformerConfig,
 };
-pub use data::{Batch, BatchTargets, TrainData};
+pub use data::{Batch, BatchTargets, TaskData, TrainData};
 pub use ditto_data::csv::LabelColumn;
 pub use ditto_data::{FilePin, Sha256Digest};
 pub use error::{Error, ErrorKind};
@@ -91,5 +92,6 @@ pub use run_id::RunId;
 pub use schedule::learning_rate;
 pub use seeds::RunSeeds;
 pub use state::RunState;
+pub use task::Task;
 pub use timing::LoopTimes;
 pub use trainer::{RUN_FILES, TrainBackend, Trained, Trainer, locate_checkpoint};

@@ -1,14 +1,14 @@
 //! The trainer's data: a training set fed through `ditto_data::Loader` and a test set.
 
 mod load;
+mod task_data;
 
 pub(crate) use load::{class_name_change, pin_changes};
+pub use task_data::TaskData;
 
 use std::sync::{Arc, OnceLock};
 
-use ditto_data::{
-    Augmentation, Augmenter, Dataset, InMemory, Loader, LoaderConfig, Sha256Digest, Subset, split,
-};
+use ditto_data::{Augmentation, Augmenter, Dataset, InMemory, Loader, Sha256Digest, Subset, split};
 use ditto_rng::Seed;
 
 use crate::config::{DataSource, TrainConfig};
@@ -254,22 +254,14 @@ impl TrainData {
     /// Errors: [`ErrorKind::Invalid`] when the batch size exceeds the training set (no full
     /// batch per epoch) or an augmentation needs an image and samples are not 2-D.
     pub fn loader(&self, config: &TrainConfig) -> Result<Loader<Subset<InMemory>>, Error> {
-        let seeds = crate::seeds::RunSeeds::new(config.seed);
-        let mut lc = LoaderConfig::new(seeds.data_root(), config.batch_size);
-        lc.drop_last = true;
-        lc.workers = config.workers;
-        let mut loader = Loader::new(Arc::clone(&self.train), lc)
-            .map_err(|e| Error::new(ErrorKind::Invalid, None, e.to_string()))?;
-        if loader.batches_per_epoch() == 0 {
-            return Err(Error::new(
-                ErrorKind::Invalid,
-                None,
-                format!(
-                    "config `batch_size`: {} is more than the {} training samples",
-                    config.batch_size, self.train_len
-                ),
-            ));
-        }
+        crate::trainer::loader(&self.train, self.augmenter(config)?, config)
+    }
+
+    /// The augmentations of `config.data.augment` as a loader transform, if any.
+    pub(crate) fn augmenter(
+        &self,
+        config: &TrainConfig,
+    ) -> Result<Option<Arc<dyn ditto_data::Transform<ditto_data::Sample>>>, Error> {
         let a = &config.data.augment;
         let mut chain = Vec::new();
         if a.crop_padding > 0 {
@@ -283,32 +275,53 @@ impl TrainData {
         if a.noise_std > 0.0 {
             chain.push(Augmentation::GaussianNoise { std: a.noise_std });
         }
-        if !chain.is_empty() {
-            let [h, w] = self.dims[..] else {
-                return Err(Error::new(
-                    ErrorKind::Invalid,
-                    None,
-                    format!(
-                        "config `data.augment`: needs 2-D images, samples are {:?}",
-                        self.dims
-                    ),
-                ));
-            };
-            loader =
-                loader.with_transform(Arc::new(Augmenter::new(seeds.data_root(), h, w, chain)));
+        if chain.is_empty() {
+            return Ok(None);
         }
-        Ok(loader)
+        let [h, w] = self.dims[..] else {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                format!(
+                    "config `data.augment`: needs 2-D images, samples are {:?}",
+                    self.dims
+                ),
+            ));
+        };
+        let seeds = crate::seeds::RunSeeds::new(config.seed);
+        Ok(Some(Arc::new(Augmenter::new(
+            seeds.data_root(),
+            h,
+            w,
+            chain,
+        ))))
+    }
+
+    /// The training and test sets as the trainer's loop reads them.
+    pub(crate) fn train_set(&self) -> &Arc<Subset<InMemory>> {
+        &self.train
+    }
+
+    /// The test set as the trainer's loop reads it.
+    pub(crate) fn test_set(&self) -> &Arc<Subset<InMemory>> {
+        &self.test
     }
 
     /// Class: portable. A loader batch as features divided by `pixel_max` and labels.
     pub fn to_batch(&self, batch: &ditto_data::Batch<ditto_data::Sample>) -> Batch {
-        let rows = batch.items.len();
+        self.items_to_batch(&batch.items)
+    }
+
+    /// Class: portable. Samples as a batch: features divided by `pixel_max`, and labels (or,
+    /// for regression, the target values).
+    pub fn items_to_batch(&self, items: &[ditto_data::Sample]) -> Batch {
+        let rows = items.len();
         let inputs = self.features();
         let mut x = Vec::with_capacity(rows * inputs);
         match self.value_targets {
             None => {
                 let mut y = Vec::with_capacity(rows);
-                for s in &batch.items {
+                for s in items {
                     x.extend(s.features.iter().map(|v| v / self.pixel_max));
                     y.push(i64::from(s.label));
                 }
@@ -320,7 +333,7 @@ impl TrainData {
             }
             Some(width) => {
                 let mut y = Vec::with_capacity(rows * width);
-                for s in &batch.items {
+                for s in items {
                     let (input, target) = s.features.split_at(inputs.min(s.features.len()));
                     x.extend(input.iter().map(|v| v / self.pixel_max));
                     y.extend_from_slice(target);
@@ -337,9 +350,6 @@ impl TrainData {
     /// Class: portable. Test samples `range`, in order, as a batch.
     pub fn test_batch(&self, range: std::ops::Range<usize>) -> Batch {
         let items: Vec<_> = range.filter_map(|i| self.test.get(i)).collect();
-        self.to_batch(&ditto_data::Batch {
-            indices: Vec::new(),
-            items,
-        })
+        self.items_to_batch(&items)
     }
 }

@@ -16,10 +16,8 @@ use ditto_kernels::microbatch::{Carry, MicroBatch, Scope};
 use ditto_kernels::{DittoConfig, RngState};
 
 use crate::config::ParallelConfig;
-use crate::data::{Batch, BatchTargets, TrainData};
 use crate::error::{Error, ErrorKind};
-use crate::objective::Objective;
-use crate::trainer::batch::to_tensors;
+use crate::task::Task;
 
 /// The peers of a run: one thread pool each, sharing the run's threads equally.
 pub(crate) struct Peers<D> {
@@ -96,16 +94,17 @@ pub(crate) type RngHooks<D> = (fn(&D) -> Option<RngState>, fn(&D, RngState));
 /// One micro-batch's result: its sample losses, and for the last one the gradients.
 type MicroOut = (Vec<f32>, Option<(GradientsParams, RngState)>);
 
-/// Runs the forward and backward passes of `batch`'s micro-batches and returns the whole
-/// batch's loss and gradients. `rng` is the backend's random state at the step's start; `get`
-/// and `set` read and install it on a thread.
+/// Runs the forward and backward passes of the micro-batches of a step's `items` and returns
+/// the whole batch's loss and gradients: `peers`' cut, or with `whole` one micro-batch of all
+/// the items on this thread (the cut check's reference: the same kernels, no cut). `rng` is the
+/// backend's random state at the step's start; `get` and `set` read and install it on a thread.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn step<B, M, O>(
+pub(crate) fn step<B, M, T>(
     peers: &Peers<B::Device>,
+    whole: bool,
     model: &M,
-    objective: &O,
-    batch: &Batch,
-    data: &TrainData,
+    task: &T,
+    items: &[T::Item],
     device: &B::Device,
     rng: RngState,
     rng_hooks: RngHooks<B::Device>,
@@ -113,31 +112,38 @@ pub(crate) fn step<B, M, O>(
 where
     B: AutodiffBackend,
     M: AutodiffModule<B>,
-    O: Objective<B, M>,
+    T: Task<B, M>,
 {
-    let cuts = cut(batch.rows, peers.config.micro_batches());
+    let total = items.len();
+    let cuts = cut(
+        total,
+        if whole {
+            1
+        } else {
+            peers.config.micro_batches()
+        },
+    );
     let count = cuts.len();
     let carry = Carry::new();
     let (get, set) = rng_hooks;
     let one = |m: usize, model: &M| -> Result<MicroOut, Error> {
         let (offset, rows) = cuts[m];
         set(device, rng);
-        let part = slice(batch, data, offset, rows);
-        let tb = to_tensors::<B>(&part, data, device);
+        let tb = task.batch(&items[offset..offset + rows], device);
         let mb = MicroBatch {
             index: m,
             count,
             offset,
             rows,
-            total: batch.rows,
+            total,
         };
         let scope = Scope::enter(mb, Arc::clone(&carry));
-        let per = objective.sample_loss(model, &tb).ok_or_else(|| {
+        let per = task.item_loss(model, &tb).ok_or_else(|| {
             Error::new(
                 ErrorKind::Invalid,
                 None,
-                "config `parallel`: this objective has no `sample_loss`, which cutting a batch \
-                 into micro-batches needs (see `Objective::sample_loss`)",
+                "config `parallel`: this task has no per-item loss, which cutting a batch \
+                 into micro-batches needs (`Task::item_loss`, `Objective::sample_loss`)",
             )
         })?;
         let [_, k] = per.dims();
@@ -147,7 +153,7 @@ where
             .convert::<f32>()
             .into_vec::<f32>()
             .map_err(|e| Error::new(ErrorKind::Invalid, None, format!("sample losses: {e:?}")))?;
-        let n = batch.rows * k;
+        let n = total * k;
         let loss = per.sum().mul_scalar(1.0 / n as f64);
         scope.backward();
         let grads = loss.backward();
@@ -162,7 +168,7 @@ where
         });
         Ok((values, last))
     };
-    let outs: Vec<MicroOut> = if peers.pools.is_empty() {
+    let outs: Vec<MicroOut> = if peers.pools.is_empty() || count == 1 {
         (0..count)
             .map(|m| one(m, model))
             .collect::<Result<_, _>>()?
@@ -335,23 +341,6 @@ impl Rounds {
     fn abort(&self) {
         self.state.lock().unwrap_or_else(|p| p.into_inner()).2 = true;
         self.turn.notify_all();
-    }
-}
-
-/// Rows `offset .. offset + rows` of `batch`.
-fn slice(batch: &Batch, data: &TrainData, offset: usize, rows: usize) -> Batch {
-    let f = data.features();
-    let targets = match &batch.targets {
-        BatchTargets::Classes(y) => BatchTargets::Classes(y[offset..offset + rows].to_vec()),
-        BatchTargets::Values(y) => {
-            let w = data.target_width();
-            BatchTargets::Values(y[offset * w..(offset + rows) * w].to_vec())
-        }
-    };
-    Batch {
-        x: batch.x[offset * f..(offset + rows) * f].to_vec(),
-        targets,
-        rows,
     }
 }
 

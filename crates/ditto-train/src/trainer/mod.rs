@@ -4,11 +4,15 @@
 mod batch;
 mod bundled;
 mod clip;
+mod cut_check;
 mod eval;
+mod feed;
+mod fit;
 mod fresh;
 #[cfg(test)]
 mod legacy_tests;
 mod micro;
+mod objective_task;
 mod optim;
 mod run;
 mod rundir;
@@ -19,21 +23,18 @@ use std::path::{Path, PathBuf};
 
 use burn::backend::Autodiff;
 use burn::module::AutodiffModule;
-use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::backend::AutodiffBackend;
 use ditto_kernels::{BackendKind, Ditto, DittoConfig, Inner, KernelMode, Strict};
 
 use crate::checkpoint::Checkpoint;
-use crate::config::{CustomModelConfig, DataSource, Mode, ModelConfig, TrainConfig};
-use crate::data::TrainData;
+use crate::config::{Mode, TrainConfig};
 use crate::error::{Error, ErrorKind};
-use crate::lock::RunLock;
-use crate::model_record::{ModelOrigin, type_name_of};
-use crate::objective::{Classification, Objective};
+use crate::model_record::ModelOrigin;
+use crate::objective::Classification;
 use crate::op_trace::StepRange;
 use crate::records::RunSummary;
+pub(crate) use feed::loader;
 pub use fresh::RUN_FILES;
-use fresh::{Replacement, refuse_existing_run};
-use run::{Ctx, Hooks};
 pub use rundir::locate_checkpoint;
 
 /// The backend the trainer runs a model on: Burn's autodiff over ditto's decorator.
@@ -208,190 +209,6 @@ impl<O> Trainer<O> {
     pub fn run_dir(&self) -> &Path {
         &self.out
     }
-
-    /// Class: as [`Trainer`]. Trains `model` on `Autodiff<Ditto<I>>` (modes `run-to-run` and
-    /// `canonical`) on `data`, from scratch or from the checkpoint being resumed.
-    ///
-    /// Errors: a Cargo feature of Burn that ditto refuses is on in this build
-    /// ([`ErrorKind::Features`], `ditto_kernels::build_check`: autotune, fusion; burn-ndarray's
-    /// `simd` is neutralised and, with [`Trainer::verbose`], noted on stderr); the config's
-    /// mode is `off` (use [`Trainer::fit_plain`]); in canonical mode on a
-    /// device other than the CPU, a device that fails the conformance probe
-    /// (`ditto_kernels::conformance::probe`; with `strict = "warn"` a warning instead, with
-    /// `"off"` no probe); the objective's targets do not match the data's; the checkpoint
-    /// does not fit the model; I/O.
-    pub fn fit<I: Inner, M>(
-        self,
-        model: M,
-        data: &TrainData,
-        device: &I::Device,
-    ) -> Result<Trained<M>, Error>
-    where
-        M: AutodiffModule<TrainBackend<I>>,
-        O: Objective<TrainBackend<I>, M> + Objective<Ditto<I>, M::InnerModule>,
-    {
-        let build = ditto_kernels::build_check::<I>()
-            .map_err(|e| Error::with_source(ErrorKind::Features, None, "build check", e))?;
-        if self.verbose && !build.is_clean() {
-            eprintln!("note: {build}");
-        }
-        if self.config.mode == Mode::Off {
-            return Err(Error::new(
-                ErrorKind::Invalid,
-                None,
-                "config `mode`: `off` trains on the plain backend: use `Trainer::fit_plain`",
-            ));
-        }
-        // The decorator's state is per thread: configured here for the caller (who runs the
-        // trained model afterwards) and again on the pool thread the loop runs on.
-        let ditto = ditto_config(&self.config);
-        Ditto::<I>::configure(device, ditto);
-        in_pool(move || {
-            Ditto::<I>::configure(device, ditto);
-            if self.config.mode == Mode::Canonical {
-                check_conformance::<I>(self.config.strict, device)?;
-            }
-            let hooks = Hooks {
-                get: Ditto::<I>::rng_state,
-                set: Ditto::<I>::set_rng_state,
-                trace_start: Ditto::<I>::start_op_trace,
-                trace_take: Ditto::<I>::take_op_trace,
-                configure: Some((Ditto::<I>::configure, ditto)),
-            };
-            self.go::<TrainBackend<I>, M>(model, data, device, hooks)
-        })
-    }
-
-    /// Class: Burn's own guarantees only. Trains `model` on the plain autodiff backend `B`
-    /// without ditto's decorator (mode `off`, the baseline). Burn's global RNG drives dropout
-    /// and cannot be saved: a resumed run is seeded but not identical.
-    pub fn fit_plain<B, M>(
-        self,
-        model: M,
-        data: &TrainData,
-        device: &B::Device,
-    ) -> Result<Trained<M>, Error>
-    where
-        B: AutodiffBackend,
-        M: AutodiffModule<B>,
-        O: Objective<B, M> + Objective<B::InnerBackend, M::InnerModule>,
-    {
-        if self.config.mode != Mode::Off {
-            return Err(Error::new(
-                ErrorKind::Invalid,
-                None,
-                format!(
-                    "config `mode`: `{}` needs ditto's decorator: use `Trainer::fit`",
-                    self.config.mode
-                ),
-            ));
-        }
-        if let Some(steps) = self.trace_ops {
-            return Err(Error::new(
-                ErrorKind::Invalid,
-                None,
-                format!(
-                    "op tracing (steps {steps}) records the ops of ditto's decorator, which \
-                     mode `off` does not use: trace a `run-to-run` or `canonical` run"
-                ),
-            ));
-        }
-        let hooks = Hooks {
-            get: |_| None,
-            set: |device, state| {
-                let s = state.seed.derive_index(state.calls).stream().next_u64();
-                <B as Backend>::seed(device, s);
-            },
-            trace_start: |_| {},
-            trace_take: |_| Vec::new(),
-            configure: None,
-        };
-        in_pool(move || self.go::<B, M>(model, data, device, hooks))
-    }
-
-    fn go<B, M>(
-        self,
-        model: M,
-        data: &TrainData,
-        device: &B::Device,
-        hooks: Hooks<B::Device>,
-    ) -> Result<Trained<M>, Error>
-    where
-        B: AutodiffBackend,
-        M: AutodiffModule<B>,
-        O: Objective<B, M> + Objective<B::InnerBackend, M::InnerModule>,
-    {
-        let fresh = self.resume.is_none();
-        let config = recorded_config(
-            &self.config,
-            data,
-            self.resume.as_ref(),
-            self.origin,
-            &type_name_of::<M>(),
-        )?;
-        // One writer per run directory (this also fails early on a directory that cannot be
-        // created or written), and a fresh run never mixes with another: a directory holding
-        // a run is refused before anything is written, or replaced as a whole (overwrite).
-        let replacing = fresh && self.overwrite && fresh::holds_run(&self.out)?;
-        let (lock, replacement) = if replacing {
-            let (replacement, lock) = Replacement::start(&self.out)?;
-            (lock, Some(replacement))
-        } else {
-            if fresh {
-                refuse_existing_run(&self.out)?;
-            }
-            let lock = RunLock::acquire(&self.out)?;
-            // A run may have been written between the check and the lock.
-            if fresh && let Err(e) = refuse_existing_run(&self.out) {
-                drop(lock);
-                return Err(e);
-            }
-            (lock, None)
-        };
-        let took_over = replacement
-            .as_ref()
-            .and_then(Replacement::took_over)
-            .or(lock.took_over());
-        if let Some(pid) = took_over
-            && self.verbose
-        {
-            eprintln!("note: took over the stale lock of process {pid}, which no longer runs");
-        }
-        let dir = replacement
-            .as_ref()
-            .map_or_else(|| self.out.clone(), |r| r.aside().to_path_buf());
-        let cx = Ctx {
-            data,
-            config: &config,
-            resume: self.resume.as_ref(),
-            out: &dir,
-            device,
-            stop_at: self.stop_at,
-            verbose: self.verbose,
-            trace_ops: self.trace_ops,
-            hooks,
-            origin: self.origin,
-        };
-        match run::run::<B, M, O>(model, &self.objective, &cx) {
-            Ok((model, summary)) => {
-                match replacement {
-                    Some(r) => r.commit(lock)?,
-                    None => drop(lock),
-                }
-                Ok(Trained {
-                    model,
-                    summary,
-                    run_dir: self.out,
-                })
-            }
-            Err(e) => {
-                if let Some(r) = replacement {
-                    r.abandon(lock);
-                }
-                Err(e)
-            }
-        }
-    }
 }
 
 /// Runs `f` on a thread of rayon's current pool (on this one if it is already a pool thread)
@@ -402,80 +219,6 @@ impl<O> Trainer<O> {
 /// the bits (every kernel is thread-count invariant or sequential).
 fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())
-}
-
-/// The config a run records: `config` with the data source `data` came from (each file's pin,
-/// or in-memory data's content hash), and, for a model a program built (`origin`), `[model]`
-/// as `kind = "custom"` named by the program's config or the model's type `model_type`: the
-/// config's bundled-model fields did not build it. Refuses data that differs from a pin in
-/// `config` or in the checkpoint being resumed.
-fn recorded_config(
-    config: &TrainConfig,
-    data: &TrainData,
-    resume: Option<&Checkpoint>,
-    origin: ModelOrigin,
-    model_type: &str,
-) -> Result<TrainConfig, Error> {
-    let name = match &config.data.source {
-        DataSource::InMemory { name, .. } => name.as_str(),
-        _ => "unnamed",
-    };
-    let found = data.source(name);
-    let mut recorded = vec![("the config", config.data.source.clone())];
-    if let Some(ck) = resume {
-        recorded.push(("the checkpoint", ck.run_state()?.config.data.source));
-    }
-    for (whose, source) in &recorded {
-        let mut changes: Vec<String> = crate::data::pin_changes(source, &found)
-            .into_iter()
-            .map(|(role, want, got)| {
-                let got = got.map_or("no such file".to_owned(), |p| p.to_string());
-                format!("data.{role}: recorded {want}, found {got}")
-            })
-            .collect();
-        changes.extend(crate::data::class_name_change(source, &found));
-        if let (
-            DataSource::InMemory {
-                content: Some(want),
-                ..
-            },
-            DataSource::InMemory {
-                content: Some(got), ..
-            },
-        ) = (source, &found)
-            && want != got
-        {
-            changes.push(format!(
-                "in-memory data: recorded content sha256 {want}, found {got}"
-            ));
-        }
-        if !changes.is_empty() {
-            return Err(Error::new(
-                ErrorKind::DataChanged,
-                None,
-                format!(
-                    "the data differs from what {whose} records: {}",
-                    changes.join("; ")
-                ),
-            ));
-        }
-    }
-    let mut out = config.clone();
-    out.data.source = found;
-    // Recorded explicitly, so that the record keeps its meaning if the default changes.
-    if let Some((_, scope)) = config.grad_clip() {
-        out.grad_clip_scope = Some(scope);
-    }
-    if origin == ModelOrigin::Program {
-        let name = match &config.model {
-            ModelConfig::Custom(c) => c.name.clone(),
-            _ => None,
-        };
-        out.model = ModelConfig::Custom(CustomModelConfig {
-            name: Some(name.unwrap_or_else(|| model_type.to_owned())),
-        });
-    }
-    Ok(out)
 }
 
 /// Canonical mode forwards IEEE-exact ops to the device: refuse (strict `error`) or warn

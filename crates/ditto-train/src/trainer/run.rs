@@ -6,17 +6,16 @@ use std::time::Instant;
 use burn::module::AutodiffModule;
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
-use ditto_data::LoaderState;
+use ditto_data::{Dataset, LoaderState};
 use ditto_kernels::{DittoConfig, OpRecord, RngState};
 use ditto_rng::{BurnDefaults, reinit};
 
 use crate::checkpoint::Checkpoint;
 use crate::config::{ClipScope, TrainConfig};
-use crate::data::TrainData;
 use crate::error::{Error, ErrorKind};
 use crate::manifest::{Manifest, Program};
 use crate::model_record::{ModelOrigin, ModelRecord};
-use crate::objective::{Objective, scalar};
+use crate::objective::scalar;
 use crate::op_trace::{OpTraceWriter, StepRange};
 use crate::params::{fingerprint, read_params};
 use crate::progress::Progress;
@@ -26,10 +25,12 @@ use crate::run_id::RunId;
 use crate::schedule::learning_rate;
 use crate::seeds::RunSeeds;
 use crate::state::RunState;
+use crate::task::Task;
 use crate::timing::{Clock, Phase};
-use crate::trainer::batch::to_tensors;
 use crate::trainer::clip::clip_global_norm;
-use crate::trainer::eval::evaluate;
+use crate::trainer::cut_check;
+use crate::trainer::eval::{Eval, evaluate};
+use crate::trainer::feed::Feed;
 use crate::trainer::micro::{self, Peers};
 use crate::trainer::optim::AnyOptim;
 use crate::trainer::rundir::{Jsonl, prune, write_json, write_text};
@@ -51,9 +52,8 @@ pub(crate) struct Hooks<D> {
     pub(crate) configure: Option<Configure<D>>,
 }
 
-/// Everything a run needs besides the model and the objective.
+/// Everything a run needs besides the model, the task and the data.
 pub(crate) struct Ctx<'a, D> {
-    pub(crate) data: &'a TrainData,
     pub(crate) config: &'a TrainConfig,
     pub(crate) resume: Option<&'a Checkpoint>,
     pub(crate) out: &'a Path,
@@ -66,36 +66,27 @@ pub(crate) struct Ctx<'a, D> {
     pub(crate) origin: ModelOrigin,
 }
 
-/// Trains `model` as `cx` says and returns it with the run's summary.
-pub(crate) fn run<B, M, O>(
+/// Trains `model` on `task` over `feed`'s data as `cx` says and returns it with the run's
+/// summary.
+pub(crate) fn run<B, M, T, D>(
     model: M,
-    objective: &O,
+    task: &T,
+    feed: &Feed<D>,
     cx: &Ctx<'_, B::Device>,
 ) -> Result<(M, RunSummary), Error>
 where
     B: AutodiffBackend,
     M: AutodiffModule<B>,
-    O: Objective<B, M> + Objective<B::InnerBackend, M::InnerModule>,
+    T: Task<B, M> + Task<B::InnerBackend, M::InnerModule, Item = <T as Task<B, M>>::Item>,
+    D: Dataset<Item = <T as Task<B, M>>::Item> + 'static,
 {
     let &Ctx {
-        data,
         config,
         resume,
         out,
         device,
         ..
     } = cx;
-    let want = <O as Objective<B, M>>::targets(objective);
-    if want != data.target_kind() {
-        return Err(Error::new(
-            ErrorKind::Invalid,
-            None,
-            format!(
-                "the objective needs {want:?} targets, the data has {:?}",
-                data.target_kind()
-            ),
-        ));
-    }
     let seeds = RunSeeds::new(config.seed);
     let mut model = reinit(model, &seeds.init(), &BurnDefaults).map_err(|(_, e)| {
         Error::with_source(ErrorKind::Invalid, None, "initialising the model", e)
@@ -108,7 +99,7 @@ where
         None => Some(RunId::derive(config)?),
     };
     let mut optim = AnyOptim::<M, B>::new(config);
-    let mut loader = data.loader(config)?;
+    let mut loader = feed.loader(config)?;
     let per_epoch = loader.batches_per_epoch();
     let total_steps = config.max_steps.unwrap_or(config.epochs * per_epoch);
     let (mut step, mut epoch, mut batch) = (0usize, 0u64, 0usize);
@@ -178,6 +169,8 @@ where
         None => None,
     };
     let mut progress = Progress::new(cx.verbose, step, stop);
+    // The cut check runs on the first cut step of this process (see `cut_check.rs`).
+    let mut cut_checked = false;
     let started = Instant::now();
     let mut clock = Clock::start();
     while step < stop {
@@ -192,29 +185,33 @@ where
             if traced_ops {
                 (cx.hooks.trace_start)(device);
             }
-            let host_batch = data.to_batch(&b);
             let (loss_value, grads) = match &peers {
                 Some(peers) => {
                     clock.charge(Phase::Loop);
                     let start = (cx.hooks.get)(device).unwrap_or(rng);
                     let hooks = (cx.hooks.get, cx.hooks.set);
-                    let out = micro::step::<B, M, O>(
-                        peers,
-                        &model,
-                        objective,
-                        &host_batch,
-                        data,
-                        device,
-                        start,
-                        hooks,
+                    let out = micro::step::<B, M, T>(
+                        peers, false, &model, task, &b.items, device, start, hooks,
                     )?;
+                    if !cut_checked {
+                        let whole = micro::step::<B, M, T>(
+                            peers, true, &model, task, &b.items, device, start, hooks,
+                        )?;
+                        cut_check::compare::<B, M>(
+                            &model,
+                            &out.grads,
+                            &whole.grads,
+                            config.parallel.micro_batches(),
+                        )?;
+                        cut_checked = true;
+                    }
                     (cx.hooks.set)(device, out.rng);
                     (out.loss, out.grads)
                 }
                 None => {
-                    let tb = to_tensors::<B>(&host_batch, data, device);
+                    let tb = <T as Task<B, M>>::batch(task, &b.items, device);
                     clock.charge(Phase::Loop);
-                    let loss = <O as Objective<B, M>>::loss(objective, &model, &tb);
+                    let loss = <T as Task<B, M>>::loss(task, &model, &tb);
                     let loss_value = scalar(loss.clone());
                     (
                         loss_value,
@@ -266,8 +263,7 @@ where
             progress.tick(step, loss_value);
             if batch == per_epoch {
                 clock.charge(Phase::Loop);
-                let eval =
-                    evaluate::<B::InnerBackend, _, _>(&model.valid(), objective, data, device);
+                let eval = evaluate_split::<B, M, T, D>(&model, task, feed, device);
                 progress.epoch(epoch + 1, eval.metrics.get("accuracy").copied(), eval.loss);
                 metrics.line(&MetricsLine::Eval(EvalLine {
                     step,
@@ -323,7 +319,7 @@ where
     trace.finish()?;
     clock.charge(Phase::Loop);
     progress.finish(&clock.times());
-    let eval = evaluate::<B::InnerBackend, _, _>(&model.valid(), objective, data, device);
+    let eval = evaluate_split::<B, M, T, D>(&model, task, feed, device);
     let summary = RunSummary {
         steps: step,
         fingerprint: fingerprint(&read_params(&model)),
@@ -334,4 +330,29 @@ where
     write_json(&out.join("summary.json"), &summary)?;
     crate::report::write_report(out)?;
     Ok((model, summary))
+}
+
+/// The evaluation of the model as it is now on the split that stands for "held-out data": the
+/// validation set when there is one, else the test set (an empty evaluation without either).
+fn evaluate_split<B, M, T, D>(model: &M, task: &T, feed: &Feed<D>, device: &B::Device) -> Eval
+where
+    B: AutodiffBackend,
+    M: AutodiffModule<B>,
+    T: Task<B::InnerBackend, M::InnerModule>,
+    D: Dataset<Item = T::Item>,
+{
+    match feed.valid.as_ref().or(feed.test.as_ref()) {
+        Some(set) => evaluate::<B::InnerBackend, _, _, _>(
+            &model.valid(),
+            task,
+            set.as_ref(),
+            feed.classes,
+            device,
+        ),
+        None => Eval {
+            loss: f32::NAN,
+            metrics: Default::default(),
+            confusion: None,
+        },
+    }
 }
