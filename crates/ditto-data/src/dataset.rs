@@ -16,6 +16,30 @@ pub trait Dataset: Send + Sync {
     fn get(&self, index: usize) -> Option<Self::Item>;
 }
 
+/// Class: portable. Items held in a vector: item `i` is a clone of `self.0[i]`. (A newtype
+/// rather than `impl Dataset for Vec<T>`, whose `get` would shadow the slice's `get` wherever
+/// [`Dataset`] is in scope.)
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VecDataset<T>(pub Vec<T>);
+
+impl<T: Clone + Send + Sync> Dataset for VecDataset<T> {
+    type Item = T;
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn get(&self, index: usize) -> Option<T> {
+        self.0.get(index).cloned()
+    }
+}
+
+impl<T> From<Vec<T>> for VecDataset<T> {
+    fn from(items: Vec<T>) -> Self {
+        Self(items)
+    }
+}
+
 /// Class: portable. One sample: its features (row-major) and its label.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sample {

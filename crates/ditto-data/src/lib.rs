@@ -35,7 +35,7 @@ mod split;
 
 pub use augment::{Augmentation, Augmenter, Transform};
 pub use batcher::{SampleBatcher, TensorBatch};
-pub use dataset::{Dataset, InMemory, Sample};
+pub use dataset::{Dataset, InMemory, Sample, VecDataset};
 pub use error::{Error, ErrorKind};
 pub use loader::{Batch, EpochIter, Loader, LoaderConfig, LoaderState, epoch_indices};
 pub use pin::{FilePin, Sha256Digest, read_pinned};

@@ -28,6 +28,7 @@
 mod error;
 mod init;
 mod int;
+mod keep;
 mod module;
 mod normal;
 mod seed;
@@ -38,6 +39,7 @@ mod uniform;
 
 pub use error::{Error, ErrorKind};
 pub use init::{Fans, Init};
+pub use keep::{KeepPaths, PathPattern};
 pub use module::{BurnDefaults, InitRule, ParamInfo, param_infos, reinit};
 pub use seed::Seed;
 pub use stream::{Stream, StreamState};

@@ -21,6 +21,9 @@ pub struct ParamInfo {
     pub container: String,
     /// The parameter's shape.
     pub shape: Vec<usize>,
+    /// Whether the parameter holds a value (`false`: lazy, never read, so its value would
+    /// come from Burn's own random initialisation when first read).
+    pub initialized: bool,
 }
 
 /// Class: portable (a pure function of its inputs). Chooses each parameter's initialiser.
@@ -31,6 +34,14 @@ pub struct ParamInfo {
 pub trait InitRule {
     /// The initialiser and fans for `param`.
     fn choose(&self, param: &ParamInfo, siblings: &[ParamInfo]) -> Result<(Init, Fans), Error>;
+
+    /// Whether `param` keeps the value it holds (for example pretrained weights) instead of
+    /// being drawn: [`reinit`] then draws nothing for it and only gives it its deterministic
+    /// `ParamId`. Default: no parameter is kept. See [`crate::KeepPaths`].
+    fn keeps(&self, param: &ParamInfo) -> bool {
+        let _ = param;
+        false
+    }
 }
 
 impl<F> InitRule for F
@@ -130,6 +141,10 @@ pub fn param_infos<B: Backend, M: Module<B>>(module: &M) -> Vec<ParamInfo> {
 /// Every rule is evaluated and checked before anything is drawn: on error the module is
 /// returned untouched inside the error's pair, so nothing is lost.
 ///
+/// A parameter the rule [keeps](InitRule::keeps) keeps its value and its `require_grad`,
+/// and gets the same deterministic `ParamId`; keeping a lazy parameter (never initialised, so
+/// its value would come from Burn's own unseeded draw) is an error of kind `NoRule`.
+///
 /// Parameters that were still lazy (never read) become trainable (`require_grad`), as Burn's
 /// `nn` modules create them; apply `no_grad()` after re-initialising to freeze a module.
 pub fn reinit<B: Backend, M: Module<B>>(
@@ -140,16 +155,26 @@ pub fn reinit<B: Backend, M: Module<B>>(
     let infos = param_infos::<B, M>(&module);
     let mut plan = BTreeMap::new();
     for (i, info) in infos.iter().enumerate() {
-        let parent = parent_of(&info.path);
-        let siblings: Vec<ParamInfo> = infos
-            .iter()
-            .enumerate()
-            .filter(|(j, s)| *j != i && parent_of(&s.path) == parent)
-            .map(|(_, s)| s.clone())
-            .collect();
-        let chosen = rule
-            .choose(info, &siblings)
-            .and_then(|(init, fans)| init.validate(fans).map(|()| (init, fans)));
+        let chosen = if rule.keeps(info) {
+            match info.initialized {
+                true => Ok(None),
+                false => Err(Error::new(
+                    ErrorKind::NoRule,
+                    "kept, but it was never initialised (a lazy parameter, whose value would \
+                     come from Burn's unseeded draw): load its value first or let ditto draw it",
+                )),
+            }
+        } else {
+            let parent = parent_of(&info.path);
+            let siblings: Vec<ParamInfo> = infos
+                .iter()
+                .enumerate()
+                .filter(|(j, s)| *j != i && parent_of(&s.path) == parent)
+                .map(|(_, s)| s.clone())
+                .collect();
+            rule.choose(info, &siblings)
+                .and_then(|(init, fans)| init.validate(fans).map(|()| Some((init, fans))))
+        };
         match chosen {
             Ok(c) => {
                 if plan.insert(info.path.clone(), c).is_some() {
@@ -206,13 +231,15 @@ impl<B: Backend> ModuleVisitor<B> for Collector {
             name: self.path.last().map(|p| p.0.clone()).unwrap_or_default(),
             container: self.path.last().map(|p| p.1.clone()).unwrap_or_default(),
             shape: param.lazy_shape().to_vec(),
+            initialized: param.is_initialized(),
         });
     }
 }
 
 struct Reinit<B> {
     path: Vec<(String, String)>,
-    plan: BTreeMap<String, (Init, Fans)>,
+    /// `None`: kept as it is.
+    plan: BTreeMap<String, Option<(Init, Fans)>>,
     seed: Seed,
     _b: core::marker::PhantomData<B>,
 }
@@ -228,10 +255,14 @@ impl<B: Backend> ModuleMapper<B> for Reinit<B> {
 
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
         let path = join(&self.path);
-        let Some((init, fans)) = self.plan.get(&path) else {
+        let Some(chosen) = self.plan.get(&path) else {
             return param;
         };
         let node = self.seed.derive(&path);
+        let Some((init, fans)) = chosen else {
+            // Kept (checked initialised above): the value as it is, under its stable id.
+            return Param::initialized(param_id(&node), param.val());
+        };
         let shape = param.lazy_shape();
         let device = param.lazy_device();
         let require_grad = if param.is_initialized() {

@@ -7,7 +7,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::backend::Backend;
 use ditto_rng::{
-    BurnDefaults, ErrorKind, Fans, Init, InitRule, ParamInfo, Seed, param_infos, reinit,
+    BurnDefaults, ErrorKind, Fans, Init, InitRule, KeepPaths, ParamInfo, Seed, param_infos, reinit,
 };
 
 #[derive(Module, Debug)]
@@ -209,6 +209,60 @@ fn custom_rule_and_errors_keep_the_module() {
         before,
         "an error must hand the module back untouched"
     );
+}
+
+#[test]
+fn kept_parameters_keep_their_values_and_get_stable_ids() {
+    type B = burn::backend::Autodiff<NdArray>;
+    let d = Default::default();
+    // "Pretrained": every parameter drawn from seed 11 (all initialised now).
+    let pretrained = reinit(build::<B>(&d, false), &Seed::from_u64(11), &BurnDefaults)
+        .ok()
+        .unwrap();
+    let before = snapshot(&pretrained);
+    let kept = reinit(
+        pretrained,
+        &Seed::from_u64(5),
+        &KeepPaths::new(["conv", "fc1"], BurnDefaults),
+    )
+    .ok()
+    .unwrap();
+    let after = snapshot(&kept);
+    let fresh = snapshot(
+        &reinit(build::<B>(&d, false), &Seed::from_u64(5), &BurnDefaults)
+            .ok()
+            .unwrap(),
+    );
+    for ((path, bits), ((_, old), (_, new))) in after.iter().zip(before.iter().zip(&fresh)) {
+        if path.starts_with("conv.") || path.starts_with("fc1.") {
+            assert_eq!(bits, old, "{path} is kept");
+        } else {
+            assert_eq!(bits, new, "{path} is drawn from the seed");
+        }
+    }
+    // The ids are the seed's, as for drawn parameters; kept ones stay trainable.
+    let drawn = reinit(build::<B>(&d, true), &Seed::from_u64(5), &BurnDefaults)
+        .ok()
+        .unwrap();
+    assert_eq!(kept.fc1.weight.id, drawn.fc1.weight.id);
+    assert!(kept.fc1.weight.val().is_require_grad());
+}
+
+#[test]
+fn keeping_a_lazy_parameter_is_refused() {
+    let d = Default::default();
+    // fc2 is never read in `build(.., false)`: its value would be Burn's unseeded draw.
+    let (back, err) = reinit(
+        build::<NdArray>(&d, false),
+        &Seed::from_u64(0),
+        &KeepPaths::new(["fc2"], BurnDefaults),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(err.kind(), ErrorKind::NoRule);
+    assert!(err.to_string().contains("fc2.weight"), "{err}");
+    assert!(err.to_string().contains("never initialised"), "{err}");
+    assert!(!back.fc2.weight.is_initialized());
 }
 
 #[cfg(feature = "wgpu")]

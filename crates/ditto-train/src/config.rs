@@ -2,21 +2,25 @@
 //! in Rust with the same types).
 
 mod data;
+mod init;
 mod legacy;
 mod model;
 mod optim;
 mod source;
+mod validation;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
 pub use data::{AugmentConfig, BundledData, DataConfig, DataSource};
 use ditto_kernels::Strict;
+pub use init::InitConfig;
 pub use model::{CnnConfig, CustomModelConfig, MlpConfig, ModelConfig, TransformerConfig};
 pub use optim::{
     AdamConfig, ConstantSchedule, CosineSchedule, OptimizerConfig, ScheduleConfig, SgdConfig,
 };
 pub use source::{CsvSource, DataFile, IdxSource};
+pub use validation::{MonitorMode, ValidationConfig};
 
 /// Class: portable (a run's bits are a function of its resolved config and seed). Everything
 /// that decides a training run. Every field has a default; `ditto train --print-config` shows
@@ -74,6 +78,14 @@ pub struct TrainConfig {
     pub parallel: ParallelConfig,
     /// Log a metrics line every this many steps.
     pub log_every: usize,
+    /// The validation split, how often it is evaluated, best checkpoints and early stopping.
+    /// Written only when not the default.
+    #[serde(skip_serializing_if = "ValidationConfig::is_default")]
+    pub validation: ValidationConfig,
+    /// The init policy: parameters kept as the caller built them, parameters never updated.
+    /// Written only when not the default.
+    #[serde(skip_serializing_if = "InitConfig::is_default")]
+    pub init: InitConfig,
 }
 
 /// Class: not applicable (a choice). The kernel mode: which guarantee a run gets.
@@ -202,6 +214,8 @@ impl Default for TrainConfig {
             workers: 0,
             log_every: 10,
             parallel: ParallelConfig::default(),
+            validation: ValidationConfig::default(),
+            init: InitConfig::default(),
         }
     }
 }
@@ -465,6 +479,10 @@ impl TrainConfig {
         }
         if self.log_every == 0 {
             return bad("log_every", "must be at least 1".into());
+        }
+        if let Err(why) = self.validation.check() {
+            let field = why.split(':').next().unwrap_or("validation").to_owned();
+            return bad(&field, why);
         }
         Ok(())
     }

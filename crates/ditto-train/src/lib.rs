@@ -39,6 +39,7 @@ mod lock;
 mod manifest;
 mod model;
 mod model_record;
+mod monitor;
 mod objective;
 mod op_trace;
 mod optim_state;
@@ -64,19 +65,20 @@ pub use compare::{
 pub use config::{
     AdamConfig, AugmentConfig, BackendKind, BundledData, ClipScope, CnnConfig, ConstantSchedule,
     CosineSchedule, CsvSource, CustomModelConfig, DataConfig, DataFile, DataSource, IdxSource,
-    MlpConfig, Mode, ModelConfig, OptimizerConfig, ParallelConfig, ScheduleConfig, SgdConfig,
-    TraceConfig, TrainConfig, TransformerConfig,
+    InitConfig, MlpConfig, Mode, ModelConfig, MonitorMode, OptimizerConfig, ParallelConfig,
+    ScheduleConfig, SgdConfig, TraceConfig, TrainConfig, TransformerConfig, ValidationConfig,
 };
 pub use data::{Batch, BatchTargets, TaskData, TrainData};
 pub use ditto_data::csv::LabelColumn;
 pub use ditto_data::{FilePin, Sha256Digest};
 pub use error::{Error, ErrorKind};
 pub use integrity::Integrity;
-pub use load::{load_params, load_params_from};
+pub use load::{load_params, load_params_from, load_params_matching};
 pub use lock::{LOCK_FILE, RunLock};
 pub use manifest::{Manifest, Program};
 pub use model::{Cnn, Mlp, TrainModel, Transformer};
 pub use model_record::{ModelOrigin, ModelRecord, ParamRow};
+pub use monitor::{MonitorState, Scored};
 pub use objective::{
     Classification, Evaluation, Objective, Regression, TargetKind, Targets, TensorBatch,
 };
@@ -86,7 +88,7 @@ pub use op_trace::{
 };
 pub use params::{ParamValues, fingerprint, read_params, write_params};
 pub use provenance::{BURN_VERSION, Provenance};
-pub use records::{EvalLine, MetricsLine, RunSummary, TraceLine, TrainLine, parse_lines};
+pub use records::{EvalLine, MetricsLine, RunSummary, Split, TraceLine, TrainLine, parse_lines};
 pub use report::write_report;
 pub use run_id::RunId;
 pub use schedule::learning_rate;

@@ -48,11 +48,11 @@ impl Progress {
         }
     }
 
-    /// At the end of each epoch, after evaluation.
-    pub(crate) fn epoch(&mut self, epoch: u64, accuracy: Option<f64>, loss: f32) {
+    /// After an evaluation of split `what` (`validation`, `test`) at step `step`.
+    pub(crate) fn evaluated(&mut self, what: &str, step: usize, accuracy: Option<f64>, loss: f32) {
         let line = match accuracy {
-            Some(a) => format!("epoch {epoch:>3} done: test accuracy {a:.4}"),
-            None => format!("epoch {epoch:>3} done: test loss {loss:.5}"),
+            Some(a) => format!("step {step:>6}: {what} accuracy {a:.4} loss {loss:.5}"),
+            None => format!("step {step:>6}: {what} loss {loss:.5}"),
         };
         match self {
             Self::Off => {}

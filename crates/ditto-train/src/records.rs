@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
+use crate::monitor::Scored;
 use crate::timing::LoopTimes;
 
 /// Class: portable (for a given run). One line of `trace.jsonl`: the loss of a step and the
@@ -39,7 +40,8 @@ pub struct TrainLine {
     pub step: usize,
     /// The epoch of the step.
     pub epoch: u64,
-    /// The step's training loss.
+    /// The step's training loss (NaN is written as `null`).
+    #[serde(with = "nan_as_null")]
     pub loss: f32,
     /// The step's learning rate.
     pub lr: f64,
@@ -50,7 +52,19 @@ pub struct TrainLine {
     pub times: Option<LoopTimes>,
 }
 
-/// Class: portable. An evaluation on the test split.
+/// Class: not applicable (a label). Which split an evaluation ran on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// The validation split, evaluated during training (`[validation]`).
+    Valid,
+    /// The test split, evaluated once when training ends (lines written before splits were
+    /// named are test evaluations too).
+    #[default]
+    Test,
+}
+
+/// Class: portable. An evaluation of a split.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EvalLine {
@@ -58,11 +72,15 @@ pub struct EvalLine {
     pub step: usize,
     /// Epochs done.
     pub epoch: u64,
-    /// Mean test loss.
-    pub test_loss: f32,
-    /// Mean test metrics by name (classification: `accuracy`).
+    /// The split evaluated.
     #[serde(default)]
-    pub test_metrics: BTreeMap<String, f64>,
+    pub split: Split,
+    /// Mean loss (NaN is written as `null`).
+    #[serde(alias = "test_loss", with = "nan_as_null")]
+    pub loss: f32,
+    /// Mean metrics by name (classification: `accuracy`).
+    #[serde(default, alias = "test_metrics")]
+    pub metrics: BTreeMap<String, f64>,
     /// Test accuracy as runs before typed records wrote it (kept when read, not written by
     /// new runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,14 +94,23 @@ pub struct RunSummary {
     pub steps: usize,
     /// Fingerprint of the final parameters (BLAKE3, see [`crate::fingerprint`]).
     pub fingerprint: String,
-    /// Mean loss on the test split.
-    pub test_loss: f32,
+    /// Mean loss on the test split, evaluated once, when training ended; `None` for a run
+    /// stopped before its end ([`crate::Trainer::stop_at`]) or without a test split.
+    #[serde(default, with = "opt_nan_as_null")]
+    pub test_loss: Option<f32>,
     /// Mean metrics on the test split by name (classification: `accuracy`).
     #[serde(default)]
     pub test_metrics: BTreeMap<String, f64>,
     /// Classification: `confusion[true][predicted]` counts on the test split.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confusion: Option<Vec<Vec<u64>>>,
+    /// The best evaluation of the validation split by the monitored metric
+    /// (`[validation] metric`), if the run has a validation split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best: Option<Scored>,
+    /// The step at which early stopping ended the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_early_at: Option<usize>,
 }
 
 impl RunSummary {
@@ -120,6 +147,53 @@ pub fn parse_lines<T: for<'de> Deserialize<'de>>(text: &str, what: &str) -> Resu
             })
         })
         .collect()
+}
+
+/// An f32 that may be NaN or infinite, which JSON cannot hold: written as `null`, read back
+/// as NaN.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+        match v.is_finite() {
+            true => s.serialize_f32(*v),
+            false => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+        Ok(Option::<f32>::deserialize(d)?.unwrap_or(f32::NAN))
+    }
+}
+
+/// [`nan_as_null`] for an optional value (absent stays `None`).
+mod opt_nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &Option<f32>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(x) if x.is_finite() => s.serialize_f32(*x),
+            Some(_) => s.serialize_str("NaN"),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f32),
+            Text(String),
+        }
+        match Option::<Raw>::deserialize(d)? {
+            None => Ok(None),
+            Some(Raw::Number(x)) => Ok(Some(x)),
+            Some(Raw::Text(t)) if t == "NaN" => Ok(Some(f32::NAN)),
+            Some(Raw::Text(t)) => Err(serde::de::Error::custom(format!(
+                "{t:?} is not a loss (a number or \"NaN\")"
+            ))),
+        }
+    }
 }
 
 mod hex_bits {
@@ -162,7 +236,21 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(m[0], MetricsLine::Train(_)));
-        assert!(matches!(&m[1], MetricsLine::Eval(e) if e.test_metrics["accuracy"] == 0.5));
+        assert!(matches!(&m[1], MetricsLine::Eval(e)
+            if e.metrics["accuracy"] == 0.5 && e.split == Split::Test));
+        // A NaN loss survives the round trip (as `null`).
+        let nan = MetricsLine::Eval(EvalLine {
+            step: 3,
+            epoch: 1,
+            split: Split::Valid,
+            loss: f32::NAN,
+            metrics: BTreeMap::new(),
+            test_accuracy: None,
+        });
+        let text = serde_json::to_string(&nan).unwrap();
+        assert!(text.contains("\"loss\":null") && text.contains("\"split\":\"valid\""));
+        let back = parse_lines::<MetricsLine>(&text, "metrics").unwrap();
+        assert!(matches!(&back[0], MetricsLine::Eval(e) if e.loss.is_nan()));
         let e = parse_lines::<TraceLine>("{\"step\":1}\n", "trace").unwrap_err();
         assert!(e.to_string().contains("line 1"), "{e}");
     }

@@ -9,7 +9,7 @@ use crate::config::{DataSource, TrainConfig};
 use crate::error::{Error, ErrorKind};
 use crate::manifest::Program;
 use crate::model_record::{ModelOrigin, ModelRecord};
-use crate::records::{MetricsLine, RunSummary, TraceLine, parse_lines};
+use crate::records::{MetricsLine, RunSummary, Split, TraceLine, parse_lines};
 
 /// Class: portable (a function of the run directory's files). Writes `out/report.md` (config,
 /// final metrics, confusion matrix, provenance) and `out/curves.svg` (training loss per step
@@ -49,21 +49,24 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
     } else {
         "loss"
     };
+    // The validation split's evaluations when the run has them, else the test split's (one
+    // at the end; older runs evaluated it every epoch).
+    let has_valid = metrics
+        .iter()
+        .any(|m| matches!(m, MetricsLine::Eval(e) if e.split == Split::Valid));
+    let split = if has_valid { Split::Valid } else { Split::Test };
+    let split_name = if has_valid { "validation" } else { "test" };
     let curve: Vec<(f64, f64)> = metrics
         .iter()
         .filter_map(|m| match m {
-            MetricsLine::Eval(e) => {
+            MetricsLine::Eval(e) if e.split == split => {
                 let v = match metric_name {
-                    "accuracy" => e
-                        .test_metrics
-                        .get("accuracy")
-                        .copied()
-                        .or(e.test_accuracy)?,
-                    _ => f64::from(e.test_loss),
+                    "accuracy" => e.metrics.get("accuracy").copied().or(e.test_accuracy)?,
+                    _ => f64::from(e.loss),
                 };
                 Some((e.step as f64, v))
             }
-            MetricsLine::Train(_) => None,
+            MetricsLine::Eval(_) | MetricsLine::Train(_) => None,
         })
         .collect();
     let last_train = metrics
@@ -77,7 +80,7 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
     let times = last_train.and_then(|t| t.times);
 
     let svg = out.join("curves.svg");
-    plot(&svg, &losses, &curve, metric_name).map_err(|e| {
+    plot(&svg, &losses, &curve, metric_name, split_name).map_err(|e| {
         Error::new(
             ErrorKind::Invalid,
             Some(&svg),
@@ -107,7 +110,27 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
     for (name, v) in &summary.test_metrics {
         let _ = writeln!(md, "| test {name} | {v:.4} |");
     }
-    let _ = writeln!(md, "| test loss | {:.5} |", summary.test_loss);
+    match summary.test_loss {
+        Some(l) => {
+            let _ = writeln!(md, "| test loss | {l:.5} |");
+        }
+        None => {
+            let _ = writeln!(
+                md,
+                "| test split | not evaluated: it is evaluated once, when training ends |"
+            );
+        }
+    }
+    if let Some(b) = summary.best {
+        let _ = writeln!(
+            md,
+            "| best validation {} | {:.5} at step {} |",
+            c.validation.metric, b.value, b.step
+        );
+    }
+    if let Some(s) = summary.stopped_early_at {
+        let _ = writeln!(md, "| early stopping | ended the run at step {s} |");
+    }
     if let Some(s) = elapsed {
         let _ = writeln!(md, "| training time (last session) | {s:.2} s |");
     }
@@ -115,7 +138,10 @@ pub fn write_report(out: &Path) -> Result<(), Error> {
         let _ = writeln!(md, "| where it went | {} |", t.describe());
     }
     let _ = writeln!(md, "| fingerprint | `{}` |\n", summary.fingerprint);
-    let _ = writeln!(md, "![training loss and test {metric_name}](curves.svg)\n");
+    let _ = writeln!(
+        md,
+        "![training loss and {split_name} {metric_name}](curves.svg)\n"
+    );
     if let Some(confusion) = &summary.confusion {
         let _ = writeln!(
             md,
@@ -316,6 +342,7 @@ fn plot(
     losses: &[(f64, f64)],
     metric: &[(f64, f64)],
     metric_name: &str,
+    split_name: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let root = SVGBackend::new(path, (960, 360)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -343,7 +370,7 @@ fn plot(
         .map(|p| p.1)
         .filter(|v| v.is_finite())
         .fold(if metric_name == "accuracy" { 1.0 } else { 1e-3 }, f64::max);
-    let caption = format!("test {metric_name} (end of each epoch)");
+    let caption = format!("{split_name} {metric_name}");
     let mut chart = ChartBuilder::on(&right)
         .caption(caption, ("sans-serif", 18))
         .margin(10)

@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::checkpoint::Checkpoint;
 use crate::config::TrainConfig;
 use crate::error::{Error, ErrorKind};
+use crate::monitor::MonitorState;
 use crate::run_id::RunId;
 
 /// Class: portable. Where a run stands: the state document stored in every checkpoint
@@ -37,6 +38,15 @@ pub struct RunState {
     /// before runs had an identity (they still resume).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_id: Option<RunId>,
+    /// The validation monitor (best evaluation, patience, kept best checkpoints, early
+    /// stop); absent when the run has no validation split (or was written before it existed).
+    #[serde(default, skip_serializing_if = "MonitorState::is_empty")]
+    pub monitor: MonitorState,
+    /// The fingerprint of the parameters the run started from (after `[init]`: drawn, or
+    /// kept as the caller built them); a resume from other starting weights is refused.
+    /// `None` in checkpoints written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_fingerprint: Option<String>,
 }
 
 /// A stored config in any layout. A clip norm recorded without its scope was written before

@@ -95,9 +95,16 @@ pub(crate) fn train(
 pub(crate) fn report(s: &RunSummary, out: &Path) {
     println!("run: {}", out.display());
     println!("steps: {}", s.steps);
-    match s.accuracy() {
-        Some(a) => println!("test accuracy: {a:.4}  test loss: {:.5}", s.test_loss),
-        None => println!("test loss: {:.5}", s.test_loss),
+    match (s.accuracy(), s.test_loss) {
+        (Some(a), Some(l)) => println!("test accuracy: {a:.4}  test loss: {l:.5}"),
+        (None, Some(l)) => println!("test loss: {l:.5}"),
+        (_, None) => println!("test split: not evaluated (it is, once, when training ends)"),
+    }
+    if let Some(b) = s.best {
+        println!("best validation: {:.5} at step {}", b.value, b.step);
+    }
+    if let Some(at) = s.stopped_early_at {
+        println!("early stopping ended the run at step {at}");
     }
     println!("fingerprint: {}", s.fingerprint);
 }

@@ -207,7 +207,7 @@ fn read_cell(c: &Cell, dir: &Path) -> Res<(CellResult, BTreeMap<String, Vec<f32>
             cell: c.clone(),
             steps: summary.steps,
             test_accuracy: summary.accuracy().map_or(f32::NAN, |a| a as f32),
-            test_loss: summary.test_loss,
+            test_loss: summary.test_loss.unwrap_or(f32::NAN),
             fingerprint: summary.fingerprint,
             step_ms,
             identical_to_reference: false,

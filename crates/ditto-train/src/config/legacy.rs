@@ -152,6 +152,8 @@ impl LegacyConfig {
             workers: self.workers.unwrap_or(d.workers),
             log_every: self.log_every.unwrap_or(d.log_every),
             parallel: d.parallel,
+            validation: Default::default(),
+            init: Default::default(),
         })
     }
 }

@@ -312,6 +312,8 @@ fn a_clip_norm_means_global_unless_a_run_recorded_it_before_scopes() {
         fingerprint: String::new(),
         optimizer: Default::default(),
         run_id: None,
+        monitor: Default::default(),
+        start_fingerprint: None,
     })
     .unwrap();
     assert_eq!(state["config"].get("grad_clip_scope"), None);

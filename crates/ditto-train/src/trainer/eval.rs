@@ -8,6 +8,7 @@ use ditto_data::Dataset;
 use crate::task::Task;
 
 /// A split's mean loss, mean metrics and (classification) confusion matrix.
+#[derive(Clone)]
 pub(crate) struct Eval {
     pub(crate) loss: f32,
     pub(crate) metrics: BTreeMap<String, f64>,

@@ -144,6 +144,7 @@ impl<O> Trainer<O> {
             trace_ops,
             overwrite,
             origin,
+            init_rule,
         } = self;
         let trainer = Trainer {
             config,
@@ -155,6 +156,7 @@ impl<O> Trainer<O> {
             trace_ops,
             overwrite,
             origin,
+            init_rule,
         };
         (objective, trainer)
     }
@@ -309,6 +311,7 @@ impl Trainer<()> {
             trace_ops: self.trace_ops,
             hooks,
             origin: self.origin,
+            init_rule: self.init_rule.as_ref(),
         };
         match run::run::<B, M, T, D>(model, task, feed, &cx) {
             Ok((model, summary)) => {

@@ -10,7 +10,7 @@ use crate::lock::{LOCK_FILE, RunLock};
 use crate::op_trace::{OPS_BIN, OPS_JSONL};
 
 /// Class: not applicable (file names). The files a run writes at the top of its directory
-/// (besides `checkpoints/step-*.safetensors` and, while a process writes, `ditto.lock`).
+/// (besides `checkpoints/step-*.safetensors`, `checkpoints/best-*.safetensors` and, while a process writes, `ditto.lock`).
 pub const RUN_FILES: &[&str] = &[
     "config.toml",
     "manifest.json",
@@ -55,7 +55,8 @@ fn contents(dir: &Path) -> Result<Contents, Error> {
             for e in rd {
                 let e = e.map_err(|e| Error::io(&sub, "listing checkpoints", e))?;
                 let n = e.file_name().to_string_lossy().into_owned();
-                if n.starts_with("step-") && n.ends_with(".safetensors") {
+                if (n.starts_with("step-") || n.starts_with("best-")) && n.ends_with(".safetensors")
+                {
                     c.run.push(format!("checkpoints/{n}"));
                 } else if !housekeeping(&n) {
                     c.foreign.push(format!("checkpoints/{n}"));
@@ -73,7 +74,7 @@ fn contents(dir: &Path) -> Result<Contents, Error> {
 }
 
 /// Names for an error: the first few, and how many more.
-fn listed(names: &[String]) -> String {
+pub(crate) fn listed(names: &[String]) -> String {
     let shown: Vec<&str> = names.iter().take(6).map(String::as_str).collect();
     match names.len().saturating_sub(shown.len()) {
         0 => shown.join(", "),

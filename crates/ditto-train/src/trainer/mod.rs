@@ -9,14 +9,17 @@ mod eval;
 mod feed;
 mod fit;
 mod fresh;
+mod init_policy;
 #[cfg(test)]
 mod legacy_tests;
 mod micro;
 mod objective_task;
 mod optim;
+mod record;
 mod run;
 mod rundir;
 mod snapshot;
+mod step;
 mod trace_writer;
 
 use std::path::{Path, PathBuf};
@@ -78,6 +81,7 @@ pub struct Trainer<O = Classification> {
     trace_ops: Option<StepRange>,
     overwrite: bool,
     origin: ModelOrigin,
+    init_rule: Option<init_policy::UserRule>,
 }
 
 /// Class: as the run. A finished run: the trained model, its summary and its directory.
@@ -116,6 +120,7 @@ impl Trainer<Classification> {
             trace_ops: None,
             overwrite: false,
             origin: ModelOrigin::Program,
+            init_rule: None,
         })
     }
 
@@ -153,7 +158,21 @@ impl<O> Trainer<O> {
             trace_ops: self.trace_ops,
             overwrite: self.overwrite,
             origin: self.origin,
+            init_rule: self.init_rule,
         }
+    }
+
+    /// Class: portable (the rule is a function of each parameter's path and shape). The rule
+    /// that chooses the initialiser of every parameter ditto draws from the seed (those
+    /// `[init] keep` does not keep), instead of [`ditto_rng::BurnDefaults`]: for a model with
+    /// parameters Burn's defaults do not know (a raw `Param`, a module of your own). A closure
+    /// `|p: &ParamInfo, siblings: &[ParamInfo]| -> Result<(Init, Fans), _>` is a rule; wrap
+    /// `BurnDefaults` in it for the other parameters. A rule may also keep parameters
+    /// ([`ditto_rng::InitRule::keeps`], e.g. [`ditto_rng::KeepPaths`]). The rule is not
+    /// recorded: a run it initialised is reproduced by rerunning the program.
+    pub fn init_rule(mut self, rule: impl ditto_rng::InitRule + Send + Sync + 'static) -> Self {
+        self.init_rule = Some(init_policy::UserRule(std::sync::Arc::new(rule)));
+        self
     }
 
     /// Class: not applicable. Whether a fresh run may replace a run already in its directory

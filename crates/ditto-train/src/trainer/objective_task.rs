@@ -4,7 +4,14 @@
 
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
-use ditto_data::Sample;
+use std::sync::Arc;
+
+use ditto_data::{InMemory, Sample, Subset, split};
+
+use crate::config::TrainConfig;
+use crate::error::{Error, ErrorKind};
+use crate::objective::TargetKind;
+use crate::seeds::RunSeeds;
 
 use crate::data::TrainData;
 use crate::objective::{Evaluation, Objective, TensorBatch};
@@ -40,21 +47,58 @@ impl<B: Backend, M, O: Objective<B, M>> Task<B, M> for ObjectiveTask<'_, O> {
 }
 
 impl TrainData {
-    /// The loop's view of this data: its training set (with `config`'s augmentations), no
-    /// validation set, its test set, and the source a run records as `name`.
+    /// The loop's view of this data: its training set (with `config`'s augmentations), the
+    /// validation part `config.validation.fraction` holds out of it (drawn from
+    /// `root/valid/split`, stratified as `data.stratified`; none at 0), its test set, and the
+    /// source a run records as `name`.
     pub(crate) fn feed(
         &self,
-        config: &crate::config::TrainConfig,
+        config: &TrainConfig,
         name: &str,
-    ) -> Result<Feed<ditto_data::Subset<ditto_data::InMemory>>, crate::error::Error> {
+    ) -> Result<Feed<Subset<InMemory>>, Error> {
+        let (train, valid) = match config.validation.fraction {
+            f if f > 0.0 => {
+                let (train, valid) = hold_out(self.train_set(), config, f)?;
+                (Arc::new(train), Some(Arc::new(valid)))
+            }
+            _ => (Arc::clone(self.train_set()), None),
+        };
         Ok(Feed {
-            train: std::sync::Arc::clone(self.train_set()),
-            valid: None,
-            test: Some(std::sync::Arc::clone(self.test_set())),
+            train,
+            valid,
+            test: Some(Arc::clone(self.test_set())),
             transform: self.augmenter(config)?,
-            classes: (self.target_kind() == crate::objective::TargetKind::Classes)
-                .then(|| self.classes()),
+            classes: (self.target_kind() == TargetKind::Classes).then(|| self.classes()),
             source: self.source(name),
         })
     }
+}
+
+/// `fraction` of `train`'s items held out for validation, by `ditto_data::split` from
+/// `root/valid` (so `root/valid/split`, apart from the train/test split's `root/split`).
+fn hold_out(
+    train: &Arc<Subset<InMemory>>,
+    config: &TrainConfig,
+    fraction: f64,
+) -> Result<(Subset<InMemory>, Subset<InMemory>), Error> {
+    let all = train.dataset();
+    let labels: Vec<u32> = train.indices().iter().map(|&i| all.labels()[i]).collect();
+    let seed = RunSeeds::new(config.seed).data_root().derive("valid");
+    let (keep, held) = split(&seed, &labels, fraction, config.data.stratified);
+    if keep.is_empty() || held.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            None,
+            format!(
+                "config `validation.fraction`: {fraction} of {} training items leaves the \
+                 training or the validation split empty",
+                labels.len()
+            ),
+        ));
+    }
+    let pick = |part: Vec<usize>| {
+        let idx = part.into_iter().map(|k| train.indices()[k]).collect();
+        Subset::new(Arc::clone(all), idx)
+    };
+    Ok((pick(keep), pick(held)))
 }

@@ -1,40 +1,41 @@
-//! The run loop: one pass over the steps from a fresh start or a checkpoint.
+//! The run loop, one straight line per step: the loader's batch of items -> the step's
+//! gradients and update (`step.rs`) -> what the step leaves behind (`record.rs`); from a fresh
+//! start or a checkpoint, then the test split once, when training has ended.
 
 use std::path::Path;
 use std::time::Instant;
 
 use burn::module::AutodiffModule;
-use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
 use ditto_data::{Dataset, LoaderState};
 use ditto_kernels::{DittoConfig, OpRecord, RngState};
-use ditto_rng::{BurnDefaults, reinit};
+use ditto_rng::{param_infos, reinit};
 
 use crate::checkpoint::Checkpoint;
-use crate::config::{ClipScope, TrainConfig};
+use crate::config::TrainConfig;
 use crate::error::{Error, ErrorKind};
 use crate::manifest::{Manifest, Program};
 use crate::model_record::{ModelOrigin, ModelRecord};
-use crate::objective::scalar;
+use crate::monitor::MonitorState;
 use crate::op_trace::{OpTraceWriter, StepRange};
 use crate::params::{fingerprint, read_params};
 use crate::progress::Progress;
 use crate::provenance::Provenance;
-use crate::records::{EvalLine, MetricsLine, RunSummary, TraceLine, TrainLine};
+use crate::records::{MetricsLine, RunSummary, Split, TraceLine};
 use crate::run_id::RunId;
 use crate::schedule::learning_rate;
 use crate::seeds::RunSeeds;
-use crate::state::RunState;
 use crate::task::Task;
 use crate::timing::{Clock, Phase};
-use crate::trainer::clip::clip_global_norm;
-use crate::trainer::cut_check;
-use crate::trainer::eval::{Eval, evaluate};
+use crate::trainer::eval::evaluate;
 use crate::trainer::feed::Feed;
-use crate::trainer::micro::{self, Peers};
+use crate::trainer::init_policy::{Policy, UserRule};
+use crate::trainer::micro::Peers;
 use crate::trainer::optim::AnyOptim;
-use crate::trainer::rundir::{Jsonl, prune, write_json, write_text};
+use crate::trainer::record::{Flow, Position, Recorder, StepFacts, drop_stale_best, eval_line};
+use crate::trainer::rundir::{Jsonl, write_json, write_text};
 use crate::trainer::snapshot;
+use crate::trainer::step::Stepper;
 use crate::trainer::trace_writer::TraceWriter;
 
 /// Sets up ditto's decorator on a thread, with the run's decorator config.
@@ -64,6 +65,59 @@ pub(crate) struct Ctx<'a, D> {
     pub(crate) hooks: Hooks<D>,
     /// Where the model came from (what `model.json` and the report say).
     pub(crate) origin: ModelOrigin,
+    /// The user's init rule (`Trainer::init_rule`), if any.
+    pub(crate) init_rule: Option<&'a UserRule>,
+}
+
+/// `model` as the run starts from it: every parameter drawn from `root/init` by the user's
+/// rule (or Burn's defaults), except those `[init] keep` (or the rule) keeps. Patterns of
+/// `[init]` that match no parameter are refused (a typo would silently train another run).
+fn start<B: AutodiffBackend, M: AutodiffModule<B>>(
+    model: M,
+    config: &TrainConfig,
+    seeds: &RunSeeds,
+    rule: Option<&UserRule>,
+) -> Result<M, Error> {
+    let paths: Vec<String> = param_infos::<B, M>(&model)
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    for (field, patterns) in [("keep", &config.init.keep), ("frozen", &config.init.frozen)] {
+        if let Some(p) = patterns
+            .iter()
+            .find(|p| !paths.iter().any(|path| p.matches(path)))
+        {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                format!(
+                    "config `init.{field}`: the pattern {:?} matches no parameter of the model \
+                     (its parameters: {})",
+                    p.as_str(),
+                    crate::trainer::fresh::listed(&paths)
+                ),
+            ));
+        }
+    }
+    let policy = Policy {
+        config: &config.init,
+        rule,
+    };
+    reinit(model, &seeds.init(), &policy).map_err(|(_, e)| {
+        let hint = match e.kind() {
+            ditto_rng::ErrorKind::NoRule => {
+                ": give the trainer a rule for it (`Trainer::init_rule`) or keep the value it \
+                 holds (`[init] keep`)"
+            }
+            _ => "",
+        };
+        Error::with_source(
+            ErrorKind::Invalid,
+            None,
+            &format!("initialising the model{hint}"),
+            e,
+        )
+    })
 }
 
 /// Trains `model` on `task` over `feed`'s data as `cx` says and returns it with the run's
@@ -87,13 +141,38 @@ where
         device,
         ..
     } = cx;
+    if config.validation.decides() && feed.valid.is_none() {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            None,
+            "config `validation`: early stopping (`patience`) and best checkpoints \
+             (`keep_best`) watch the validation split, and this data has none: set \
+             `validation.fraction` (data read from the config or `TrainData`) or give \
+             `TaskData::valid`",
+        ));
+    }
     let seeds = RunSeeds::new(config.seed);
-    let mut model = reinit(model, &seeds.init(), &BurnDefaults).map_err(|(_, e)| {
-        Error::with_source(ErrorKind::Invalid, None, "initialising the model", e)
-    })?;
-    // Taken from the module itself, at initialisation (a function of the seed, so the same
-    // for a resumed run's process).
+    let model = start(model, config, &seeds, cx.init_rule)?;
+    // Taken from the module itself, at initialisation (a function of the seed and of the
+    // kept weights, so the same for a resumed run's process: checked below).
     let record = ModelRecord::of(&model, cx.origin);
+    let start_fingerprint = fingerprint(&read_params(&model));
+    if let Some(ck) = resume
+        && let Some(want) = ck.run_state()?.start_fingerprint
+        && want != start_fingerprint
+    {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            None,
+            format!(
+                "the model starts from other weights than the run being resumed (starting \
+                 fingerprint {start_fingerprint}, the run's {want}): a parameter `[init] keep` \
+                 keeps holds other values (load the same pretrained weights), or the model or \
+                 its init rule changed"
+            ),
+        ));
+    }
+    let mut model = model;
     let run_id = match resume {
         Some(ck) => ck.run_state()?.run_id,
         None => Some(RunId::derive(config)?),
@@ -104,10 +183,12 @@ where
     let total_steps = config.max_steps.unwrap_or(config.epochs * per_epoch);
     let (mut step, mut epoch, mut batch) = (0usize, 0u64, 0usize);
     let mut rng = RngState::new(seeds.backend());
+    let mut monitor = MonitorState::default();
     if let Some(ck) = resume {
         let (m, o, state) = snapshot::restore(ck, model, optim, device)?;
         (model, optim) = (m, o);
         (step, epoch, batch, rng) = (state.step, state.epoch, state.batch, state.backend_rng);
+        monitor = state.monitor;
     }
     (cx.hooks.set)(device, rng);
 
@@ -150,10 +231,15 @@ where
     };
     write_json(&out.join("manifest.json"), &manifest)?;
     write_json(&out.join("model.json"), &record)?;
-    let mut trace = TraceWriter::start(Jsonl::open::<TraceLine>(&out.join("trace.jsonl"), step)?)?;
-    let mut metrics = Jsonl::open::<MetricsLine>(&out.join("metrics.jsonl"), step)?;
+    drop_stale_best(out, &monitor)?;
+    let trace = TraceWriter::start(Jsonl::open::<TraceLine>(&out.join("trace.jsonl"), step)?)?;
+    let metrics = Jsonl::open::<MetricsLine>(&out.join("metrics.jsonl"), step)?;
 
-    let stop = cx.stop_at.map_or(total_steps, |s| s.min(total_steps));
+    // A run that early stopping ended is over: resuming it trains nothing more.
+    let stop = match monitor.stopped_at {
+        Some(at) => at.min(step),
+        None => cx.stop_at.map_or(total_steps, |s| s.min(total_steps)),
+    };
     let mut ops = match cx.trace_ops {
         Some(r) if r.first() > stop || r.last() <= step => {
             return Err(Error::new(
@@ -168,12 +254,28 @@ where
         Some(r) => Some((r, OpTraceWriter::create(out, r, &B::name(device))?)),
         None => None,
     };
-    let mut progress = Progress::new(cx.verbose, step, stop);
-    // The cut check runs on the first cut step of this process (see `cut_check.rs`).
-    let mut cut_checked = false;
-    let started = Instant::now();
+    let mut rec = Recorder {
+        out,
+        config,
+        trace,
+        metrics,
+        progress: Progress::new(cx.verbose, step, stop),
+        provenance: manifest.provenance.clone(),
+        run_id,
+        monitor,
+        started: Instant::now(),
+        start_fingerprint,
+    };
+    let mut stepper = Stepper {
+        config,
+        device,
+        hooks: &cx.hooks,
+        peers,
+        cut_checked: false,
+    };
     let mut clock = Clock::start();
-    while step < stop {
+    let mut finished = step >= total_steps || rec.monitor.stopped_at.is_some();
+    'epochs: while step < stop {
         if batch >= per_epoch {
             (epoch, batch) = (epoch + 1, 0);
         }
@@ -185,174 +287,84 @@ where
             if traced_ops {
                 (cx.hooks.trace_start)(device);
             }
-            let (loss_value, grads) = match &peers {
-                Some(peers) => {
-                    clock.charge(Phase::Loop);
-                    let start = (cx.hooks.get)(device).unwrap_or(rng);
-                    let hooks = (cx.hooks.get, cx.hooks.set);
-                    let out = micro::step::<B, M, T>(
-                        peers, false, &model, task, &b.items, device, start, hooks,
-                    )?;
-                    if !cut_checked {
-                        let whole = micro::step::<B, M, T>(
-                            peers, true, &model, task, &b.items, device, start, hooks,
-                        )?;
-                        cut_check::compare::<B, M>(
-                            &model,
-                            &out.grads,
-                            &whole.grads,
-                            config.parallel.micro_batches(),
-                        )?;
-                        cut_checked = true;
-                    }
-                    (cx.hooks.set)(device, out.rng);
-                    (out.loss, out.grads)
-                }
-                None => {
-                    let tb = <T as Task<B, M>>::batch(task, &b.items, device);
-                    clock.charge(Phase::Loop);
-                    let loss = <T as Task<B, M>>::loss(task, &model, &tb);
-                    let loss_value = scalar(loss.clone());
-                    (
-                        loss_value,
-                        GradientsParams::from_grads(loss.backward(), &model),
-                    )
-                }
-            };
-            let grads = match config.grad_clip() {
-                Some((max, ClipScope::Global)) => clip_global_norm::<B, M>(&model, grads, max).0,
-                Some((_, ClipScope::PerTensor)) | None => grads,
-            };
+            // batch -> loss -> gradients -> update
+            let (loss, grads) =
+                stepper.gradients::<B, M, _>(&model, task, &b.items, rng, &mut clock)?;
             let lr = learning_rate(&config.schedule, config.optimizer.lr(), step, total_steps);
-            model = optim.step(lr, model, grads);
+            model = stepper.update(model, &mut optim, grads, lr);
             clock.charge(Phase::Step);
             if let (true, Some((_, w))) = (traced_ops, ops.as_mut()) {
                 w.step(step + 1, &(cx.hooks.trace_take)(device))?;
             }
             step += 1;
             batch += 1;
-            let periodic = config.checkpoint_every > 0 && step % config.checkpoint_every == 0;
-            let traced = config.trace.every > 0 && step % config.trace.every == 0;
-            // A checkpoint needs the fingerprint now; a trace line alone is hashed and
-            // written on the trace writer's thread.
-            let saves = periodic || step == stop;
-            let mut params = (traced || saves).then(|| read_params(&model));
-            let mut fp = None;
-            if saves && let Some(p) = &params {
-                let f = fingerprint(p);
-                trace.line(TraceLine {
-                    step,
-                    loss_bits: loss_value.to_bits(),
-                    fingerprint: f.clone(),
-                })?;
-                fp = Some(f);
-            } else if let Some(p) = params.take() {
-                trace.params(step, loss_value.to_bits(), p)?;
-            }
-            if step % config.log_every == 0 || step == stop {
-                metrics.line(&MetricsLine::Train(TrainLine {
-                    step,
-                    epoch,
-                    loss: loss_value,
-                    lr,
-                    elapsed_s: started.elapsed().as_secs_f64(),
-                    times: Some(clock.times()),
-                }))?;
-                progress.log(step, epoch, loss_value, lr);
-            }
-            progress.tick(step, loss_value);
-            if batch == per_epoch {
-                clock.charge(Phase::Loop);
-                let eval = evaluate_split::<B, M, T, D>(&model, task, feed, device);
-                progress.epoch(epoch + 1, eval.metrics.get("accuracy").copied(), eval.loss);
-                metrics.line(&MetricsLine::Eval(EvalLine {
-                    step,
-                    epoch: epoch + 1,
-                    test_loss: eval.loss,
-                    test_metrics: eval.metrics,
-                    test_accuracy: None,
-                }))?;
-                clock.charge(Phase::Eval);
-            }
-            let (Some(params), Some(fp)) = (params, fp) else {
-                continue;
-            };
-            clock.charge(Phase::Loop);
-            // The trace reaches every step a checkpoint records before the checkpoint does.
-            trace.flush()?;
-            let (next_epoch, next_batch) = if batch == per_epoch {
-                (epoch + 1, 0)
-            } else {
-                (epoch, batch)
-            };
-            let state = RunState {
-                config: config.clone(),
+            // -> record
+            let at = Position {
                 step,
-                epoch: next_epoch,
-                batch: next_batch,
-                backend_rng: (cx.hooks.get)(device).unwrap_or(rng),
-                fingerprint: fp,
-                optimizer: Default::default(),
-                run_id: run_id.clone(),
+                epoch,
+                batch,
+                per_epoch,
+                stop,
+                total: total_steps,
             };
-            let ck = snapshot::save(&model, &params, &optim, &state, &manifest.provenance)?;
-            if periodic {
-                let name = format!("step-{step:08}.safetensors");
-                ck.write(&out.join("checkpoints").join(name))?;
-                prune(
-                    &out.join("checkpoints"),
-                    config.keep_checkpoints,
-                    run_id.as_ref(),
-                )?;
+            let facts = StepFacts {
+                loss,
+                lr,
+                rng: (cx.hooks.get)(device).unwrap_or(rng),
+            };
+            let flow = rec.after_step::<B, M, T, D>(
+                &at, &facts, &model, &optim, task, feed, device, &mut clock,
+            )?;
+            if step == total_steps || flow == Flow::Stop {
+                finished = true;
             }
-            if step == stop {
-                let name = if stop == total_steps {
-                    "final.safetensors"
-                } else {
-                    "last.safetensors"
-                };
-                ck.write(&out.join(name))?;
+            if flow == Flow::Stop {
+                break 'epochs;
             }
-            clock.charge(Phase::Checkpoint);
         }
     }
-    trace.finish()?;
+    rec.trace.finish()?;
     clock.charge(Phase::Loop);
-    progress.finish(&clock.times());
-    let eval = evaluate_split::<B, M, T, D>(&model, task, feed, device);
+    rec.progress.finish(&clock.times());
+    // The test split, once, when training has ended.
+    let test = match (&feed.test, finished) {
+        (Some(set), true) => {
+            let eval = evaluate::<B::InnerBackend, _, _, _>(
+                &model.valid(),
+                task,
+                set.as_ref(),
+                feed.classes,
+                device,
+            );
+            rec.progress.evaluated(
+                "test",
+                step,
+                eval.metrics.get("accuracy").copied(),
+                eval.loss,
+            );
+            Some(eval)
+        }
+        _ => None,
+    };
+    if let Some(eval) = &test {
+        let line = eval_line(
+            step,
+            epoch + u64::from(batch >= per_epoch),
+            Split::Test,
+            eval.clone(),
+        );
+        rec.metrics.line(&MetricsLine::Eval(line))?;
+    }
     let summary = RunSummary {
         steps: step,
         fingerprint: fingerprint(&read_params(&model)),
-        test_loss: eval.loss,
-        test_metrics: eval.metrics,
-        confusion: eval.confusion,
+        test_loss: test.as_ref().map(|e| e.loss),
+        test_metrics: test.as_ref().map(|e| e.metrics.clone()).unwrap_or_default(),
+        confusion: test.and_then(|e| e.confusion),
+        best: rec.monitor.best,
+        stopped_early_at: rec.monitor.stopped_at,
     };
     write_json(&out.join("summary.json"), &summary)?;
     crate::report::write_report(out)?;
     Ok((model, summary))
-}
-
-/// The evaluation of the model as it is now on the split that stands for "held-out data": the
-/// validation set when there is one, else the test set (an empty evaluation without either).
-fn evaluate_split<B, M, T, D>(model: &M, task: &T, feed: &Feed<D>, device: &B::Device) -> Eval
-where
-    B: AutodiffBackend,
-    M: AutodiffModule<B>,
-    T: Task<B::InnerBackend, M::InnerModule>,
-    D: Dataset<Item = T::Item>,
-{
-    match feed.valid.as_ref().or(feed.test.as_ref()) {
-        Some(set) => evaluate::<B::InnerBackend, _, _, _>(
-            &model.valid(),
-            task,
-            set.as_ref(),
-            feed.classes,
-            device,
-        ),
-        None => Eval {
-            loss: f32::NAN,
-            metrics: Default::default(),
-            confusion: None,
-        },
-    }
 }
