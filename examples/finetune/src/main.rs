@@ -113,7 +113,7 @@ fn pretrain(out: &Path, seed: u64) -> Result<String> {
     let trained = Trainer::new(config(
         seed,
         "Net (pretrain, digits 0-4)",
-        6,
+        10,
         InitConfig::default(),
     ))?
     .out(out)
@@ -143,7 +143,7 @@ fn finetune(
     };
     let mut trainer = match resume {
         true => Trainer::resume(out)?,
-        false => Trainer::new(config(seed, "Net (fine-tune, digits 5-9)", 4, init))?.out(out),
+        false => Trainer::new(config(seed, "Net (fine-tune, digits 5-9)", 25, init))?.out(out),
     };
     if let Some(step) = stop_at {
         trainer = trainer.stop_at(step);
