@@ -103,7 +103,7 @@ impl Recorder<'_> {
         // checkpoints this step writes.
         let due = match c.validation.every {
             0 => epoch_end,
-            n => step % n == 0,
+            n => step.is_multiple_of(n),
         };
         let mut decision = Decision::default();
         let mut valid_line = None;
@@ -133,8 +133,8 @@ impl Recorder<'_> {
             clock.charge(Phase::Eval);
         }
         let end = step == at.stop || decision.stop;
-        let periodic = c.checkpoint_every > 0 && step % c.checkpoint_every == 0;
-        let traced = c.trace.every > 0 && step % c.trace.every == 0;
+        let periodic = c.checkpoint_every > 0 && step.is_multiple_of(c.checkpoint_every);
+        let traced = c.trace.every > 0 && step.is_multiple_of(c.trace.every);
         // A checkpoint needs the fingerprint now; a trace line alone is hashed and written on
         // the trace writer's thread.
         let saves = periodic || end || decision.keep;
@@ -151,7 +151,7 @@ impl Recorder<'_> {
         } else if let Some(p) = params.take() {
             self.trace.params(step, facts.loss.to_bits(), p)?;
         }
-        if step % c.log_every == 0 || end {
+        if step.is_multiple_of(c.log_every) || end {
             self.metrics.line(&MetricsLine::Train(TrainLine {
                 step,
                 epoch: at.epoch,
