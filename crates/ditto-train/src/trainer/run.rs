@@ -115,6 +115,8 @@ where
     let mut rng = RngState::new(seeds.backend());
     if let Some(ck) = resume {
         let (m, o, state) = snapshot::restore(ck, model, optim, device)?;
+        // Range-checked before any arithmetic on it (step, epoch, batch, random calls).
+        state.check_position(per_epoch)?;
         (model, optim) = (m, o);
         (step, epoch, batch, rng) = (state.step, state.epoch, state.batch, state.backend_rng);
     }
@@ -184,7 +186,9 @@ where
         if batch >= per_epoch {
             (epoch, batch) = (epoch + 1, 0);
         }
-        loader.restore(LoaderState { epoch, batch });
+        loader
+            .restore(LoaderState { epoch, batch })
+            .map_err(|e| Error::with_source(ErrorKind::Invalid, None, "loader position", e))?;
         let mut batches = loader.epoch();
         while step < stop {
             let Some(b) = batches.next() else { break };
