@@ -20,6 +20,7 @@ pub mod conformance;
 mod context;
 mod forward;
 mod inner;
+mod matmul_isa;
 pub mod microbatch;
 mod ops;
 mod rng_state;
@@ -31,6 +32,7 @@ pub use backend::Ditto;
 pub use build_check::{BuildReport, BurnFeature, FeatureError, build_check};
 pub use config::{DittoConfig, KernelMode, Strict};
 pub use inner::{BackendKind, HostF32, Inner};
+pub use matmul_isa::MatmulIsa;
 pub use rng_state::RngState;
 pub use trace::{
     Divergence, Inherited, Misalignment, OpRecord, TensorRecord, TraceDiff,

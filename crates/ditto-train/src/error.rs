@@ -44,6 +44,9 @@ pub enum ErrorKind {
     /// `autotune`, Burn's `fusion`; `ditto_kernels::build_check`): the message names it and
     /// how to turn it off.
     Features,
+    /// An environment variable ditto reads has a value it does not accept (`DITTO_SIMD`: the
+    /// message names the allowed values).
+    Environment,
 }
 
 impl Error {
@@ -112,6 +115,7 @@ impl fmt::Display for Error {
             ErrorKind::DataChanged => "data changed since the run recorded it",
             ErrorKind::RunExists => "run directory not empty",
             ErrorKind::Features => "Burn feature refused",
+            ErrorKind::Environment => "invalid environment",
         };
         match &self.path {
             Some(p) => write!(f, "{}: {what}: {}", p.display(), self.detail),

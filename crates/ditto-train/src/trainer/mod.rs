@@ -214,7 +214,8 @@ impl<O> Trainer<O> {
     ///
     /// Errors: a Cargo feature of Burn that ditto refuses is on in this build
     /// ([`ErrorKind::Features`], `ditto_kernels::build_check`: autotune, fusion; burn-ndarray's
-    /// `simd` is neutralised and, with [`Trainer::verbose`], noted on stderr); the config's
+    /// `simd` is neutralised and, with [`Trainer::verbose`], noted on stderr); `DITTO_SIMD`
+    /// holds a value that is not a SIMD level ([`ErrorKind::Environment`]); the config's
     /// mode is `off` (use [`Trainer::fit_plain`]); in canonical mode on a
     /// device other than the CPU, a device that fails the conformance probe
     /// (`ditto_kernels::conformance::probe`; with `strict = "warn"` a warning instead, with
@@ -232,6 +233,9 @@ impl<O> Trainer<O> {
     {
         let build = ditto_kernels::build_check::<I>()
             .map_err(|e| Error::with_source(ErrorKind::Features, None, "build check", e))?;
+        // An unknown `DITTO_SIMD` is refused here, before anything runs or is written.
+        ditto_kernels::canonical::Isa::try_active()
+            .map_err(|e| Error::with_source(ErrorKind::Environment, None, "DITTO_SIMD", e))?;
         if self.verbose && !build.is_clean() {
             eprintln!("note: {build}");
         }
