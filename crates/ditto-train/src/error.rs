@@ -47,6 +47,10 @@ pub enum ErrorKind {
     /// An environment variable ditto reads has a value it does not accept (`DITTO_SIMD`: the
     /// message names the allowed values).
     Environment,
+    /// Strict mode (`strict = "error"`) refused an op the model ran (non-deterministic on the
+    /// backend, or not canonical in canonical mode): the message names the op, the step and
+    /// why. Nothing of that step was kept or written.
+    Strict,
 }
 
 impl Error {
@@ -116,6 +120,7 @@ impl fmt::Display for Error {
             ErrorKind::RunExists => "run directory not empty",
             ErrorKind::Features => "Burn feature refused",
             ErrorKind::Environment => "invalid environment",
+            ErrorKind::Strict => "strict mode refused an op",
         };
         match &self.path {
             Some(p) => write!(f, "{}: {what}: {}", p.display(), self.detail),

@@ -46,6 +46,7 @@ mod params;
 mod progress;
 mod provenance;
 mod records;
+mod refusal;
 mod report;
 mod run_id;
 mod schedule;

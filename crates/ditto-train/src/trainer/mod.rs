@@ -219,8 +219,10 @@ impl<O> Trainer<O> {
     /// mode is `off` (use [`Trainer::fit_plain`]); in canonical mode on a
     /// device other than the CPU, a device that fails the conformance probe
     /// (`ditto_kernels::conformance::probe`; with `strict = "warn"` a warning instead, with
-    /// `"off"` no probe); the objective's targets do not match the data's; the checkpoint
-    /// does not fit the model; I/O.
+    /// `"off"` no probe); an op that strict mode refuses ([`ErrorKind::Strict`], naming the
+    /// op and the step: returned once the step's ops have run, before the optimiser update is
+    /// kept or anything of the step is written); the objective's targets do not match the
+    /// data's; the checkpoint does not fit the model; I/O.
     pub fn fit<I: Inner, M>(
         self,
         model: M,
@@ -251,7 +253,13 @@ impl<O> Trainer<O> {
         let ditto = ditto_config(&self.config);
         Ditto::<I>::configure(device, ditto);
         in_pool(move || {
-            Ditto::<I>::configure(device, ditto);
+            // The loop's threads record refusals (returned as errors at the step's
+            // boundaries); this one panics on them again once the loop is over.
+            Ditto::<I>::configure(device, crate::refusal::recording(ditto));
+            let _after = crate::refusal::PanicAgain::<I> {
+                device,
+                config: ditto,
+            };
             if self.config.mode == Mode::Canonical {
                 check_conformance::<I>(self.config.strict, device)?;
             }
@@ -260,7 +268,8 @@ impl<O> Trainer<O> {
                 set: Ditto::<I>::set_rng_state,
                 trace_start: Ditto::<I>::start_op_trace,
                 trace_take: Ditto::<I>::take_op_trace,
-                configure: Some((Ditto::<I>::configure, ditto)),
+                configure: Some((Ditto::<I>::configure, crate::refusal::recording(ditto))),
+                refusal: Ditto::<I>::take_refusal,
             };
             self.go::<TrainBackend<I>, M>(model, data, device, hooks)
         })
@@ -309,6 +318,7 @@ impl<O> Trainer<O> {
             trace_start: |_| {},
             trace_take: |_| Vec::new(),
             configure: None,
+            refusal: |_| None,
         };
         in_pool(move || self.go::<B, M>(model, data, device, hooks))
     }
@@ -522,5 +532,6 @@ fn ditto_config(config: &TrainConfig) -> DittoConfig {
             Mode::Canonical => KernelMode::Canonical,
             Mode::RunToRun | Mode::Off => KernelMode::RunToRun,
         },
+        ..DittoConfig::default()
     }
 }

@@ -7,7 +7,7 @@ use burn::module::AutodiffModule;
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
 use ditto_data::LoaderState;
-use ditto_kernels::{DittoConfig, OpRecord, RngState};
+use ditto_kernels::{DittoConfig, OpRecord, Refusal, RngState};
 use ditto_rng::{BurnDefaults, reinit};
 
 use crate::checkpoint::Checkpoint;
@@ -49,6 +49,8 @@ pub(crate) struct Hooks<D> {
     /// Configures ditto's decorator on a peer thread, with the run's config; `None` without
     /// the decorator (which cannot cut batches).
     pub(crate) configure: Option<Configure<D>>,
+    /// Takes the first op strict mode refused on this thread (`Ditto::take_refusal`).
+    pub(crate) refusal: fn(&D) -> Option<Refusal>,
 }
 
 /// Everything a run needs besides the model and the objective.
@@ -201,7 +203,7 @@ where
                 Some(peers) => {
                     clock.charge(Phase::Loop);
                     let start = (cx.hooks.get)(device).unwrap_or(rng);
-                    let hooks = (cx.hooks.get, cx.hooks.set);
+                    let hooks = (cx.hooks.get, cx.hooks.set, cx.hooks.refusal);
                     let out = micro::step::<B, M, O>(
                         peers,
                         &model,
@@ -232,6 +234,7 @@ where
             };
             let lr = learning_rate(&config.schedule, config.optimizer.lr(), step, total_steps);
             model = optim.step(lr, model, grads);
+            crate::refusal::refused(cx.hooks.refusal, device, || format!("step {}", step + 1))?;
             clock.charge(Phase::Step);
             if let (true, Some((_, w))) = (traced_ops, ops.as_mut()) {
                 w.step(step + 1, &(cx.hooks.trace_take)(device))?;
@@ -272,6 +275,9 @@ where
                 clock.charge(Phase::Loop);
                 let eval =
                     evaluate::<B::InnerBackend, _, _>(&model.valid(), objective, data, device);
+                crate::refusal::refused(cx.hooks.refusal, device, || {
+                    format!("evaluation after step {step}")
+                })?;
                 progress.epoch(epoch + 1, eval.metrics.get("accuracy").copied(), eval.loss);
                 metrics.line(&MetricsLine::Eval(EvalLine {
                     step,
@@ -328,6 +334,9 @@ where
     clock.charge(Phase::Loop);
     progress.finish(&clock.times());
     let eval = evaluate::<B::InnerBackend, _, _>(&model.valid(), objective, data, device);
+    crate::refusal::refused(cx.hooks.refusal, device, || {
+        format!("final evaluation after step {step}")
+    })?;
     let summary = RunSummary {
         steps: step,
         fingerprint: fingerprint(&read_params(&model)),
