@@ -28,6 +28,10 @@ pub enum ErrorKind {
     Corrupted,
     /// The checkpoint's format version is newer than this ditto understands.
     Version,
+    /// The checkpoint's header cannot be verified (format version 1, written before header
+    /// hashes) and the reader was not asked to accept that
+    /// ([`crate::ReadOptions::allow_unverified_header`]).
+    Unverified,
     /// A value is malformed (metadata JSON, a tensor's dtype or shape, a config field).
     Invalid,
     /// A data set could not be read (missing, truncated, corrupt or failing its checksum).
@@ -113,6 +117,7 @@ impl fmt::Display for Error {
             ErrorKind::Truncated => "truncated file",
             ErrorKind::Corrupted => "damaged file (corrupted data)",
             ErrorKind::Version => "unsupported format version",
+            ErrorKind::Unverified => "unverified header refused",
             ErrorKind::Invalid => "invalid value",
             ErrorKind::Data => "data set error",
             ErrorKind::Locked => "run directory locked",

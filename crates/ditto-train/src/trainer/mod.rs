@@ -34,7 +34,7 @@ use crate::records::RunSummary;
 pub use fresh::RUN_FILES;
 use fresh::{Replacement, refuse_existing_run};
 use run::{Ctx, Hooks};
-pub use rundir::locate_checkpoint;
+pub use rundir::{locate_checkpoint, locate_checkpoint_with};
 
 /// The backend the trainer runs a model on: Burn's autodiff over ditto's decorator.
 pub type TrainBackend<I> = Autodiff<Ditto<I>>;
