@@ -137,7 +137,8 @@ fn a_version_2_file_turned_into_version_1_is_refused_unless_asked_for() {
     let run = dir.path().join("run");
     let mut cfg = common::config_of(&common::fixture());
     cfg.max_steps = Some(4);
-    cfg.checkpoint_every = 2;
+    // Checkpoints at step 3 only: the final one (step 4) is the newest, the one looked up.
+    cfg.checkpoint_every = 3;
     common::run(&cfg, None, &run);
     let last = run.join("final.safetensors");
     let forged = forged_v1(&std::fs::read(&last).unwrap(), |_| {});
@@ -180,7 +181,7 @@ fn a_version_2_file_turned_into_version_1_is_refused_unless_asked_for() {
 
     // An edited header (another learning rate) in such a file cannot be detected: it loads.
     let edited = forged_v1(
-        &std::fs::read(run.join("checkpoints/step-00000002.safetensors")).unwrap(),
+        &std::fs::read(run.join("checkpoints/step-00000003.safetensors")).unwrap(),
         |doc| {
             doc["state"]["config"]["optimizer"]["lr"] = 0.5.into();
         },
