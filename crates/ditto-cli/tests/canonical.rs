@@ -299,8 +299,19 @@ fn each_simd_level_is_recorded_and_an_unknown_one_is_refused() {
         fingerprints.push(fingerprint(&String::from_utf8_lossy(&o.stdout)));
         let manifest: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-        let p = &manifest["provenance"];
+        // The manifest holds the provenance's fields (flattened); so does every checkpoint.
+        let p = &manifest;
         assert_eq!(p["kernel_isa"], level.isa().name(), "{value:?}: {p}");
+        let ck = ditto_train::Checkpoint::read(&out.join("final.safetensors")).unwrap();
+        assert_eq!(
+            ck.provenance.kernel_isa.as_deref(),
+            Some(level.isa().name()),
+            "{value:?}"
+        );
+        assert_eq!(
+            ck.provenance.matmul_isa.as_deref(),
+            p["matmul_isa"].as_str()
+        );
         let matmul = p["matmul_isa"].as_str().unwrap_or_default();
         assert!(
             !matmul.is_empty() && !matmul.starts_with("unknown"),
