@@ -19,6 +19,12 @@ use cli::{Cli, Command};
 fn main() -> ExitCode {
     alloc::keep_freed_memory();
     let cli = Cli::parse();
+    // An unknown `DITTO_SIMD` is refused before any command runs (the kernels would run their
+    // scalar path; a typo must not pass unnoticed).
+    if let Err(e) = ditto_kernels::canonical::Isa::try_active() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Train(a) => cmd::train::exec(a),
         Command::Resume(a) => cmd::resume::exec(a),

@@ -261,3 +261,102 @@ fn canonical_in_an_sse2_build_gives_the_pinned_bits() {
          (or this CPU has no AVX), so this test proves nothing"
     );
 }
+
+/// Each `DITTO_SIMD` level takes effect and is recorded: the manifest's `kernel_isa` is the
+/// instruction set the level gives on this CPU (a different one for `scalar` on any CPU with
+/// AVX2, and for `avx2` on one with AVX-512), canonical mode's bits stay the same, and the
+/// matmul kernel is recorded too. An unknown value is refused before anything is written,
+/// naming the allowed values (it used to mean "best").
+#[test]
+fn each_simd_level_is_recorded_and_an_unknown_one_is_refused() {
+    use ditto_kernels::canonical::{Isa, SimdLevel};
+    let t = tempfile::tempdir().unwrap();
+    let cases: [(Option<&str>, SimdLevel); 5] = [
+        (None, SimdLevel::Auto),
+        (Some("auto"), SimdLevel::Auto),
+        (Some("avx2"), SimdLevel::Avx2),
+        (Some("scalar"), SimdLevel::Scalar),
+        (Some("off"), SimdLevel::Scalar),
+    ];
+    let mut fingerprints = Vec::new();
+    let mut recorded = Vec::new();
+    for (i, (value, level)) in cases.iter().enumerate() {
+        let out = t.path().join(format!("run{i}"));
+        let mut cmd = Command::new(ditto());
+        cmd.args(["train", "--example", "digits-mlp", "--mode", "canonical"])
+            .args(["--max-steps", "3", "--out"])
+            .arg(&out);
+        match value {
+            Some(v) => cmd.env("DITTO_SIMD", v),
+            None => cmd.env_remove("DITTO_SIMD"),
+        };
+        let o = cmd.output().unwrap();
+        assert!(
+            o.status.success(),
+            "{value:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        fingerprints.push(fingerprint(&String::from_utf8_lossy(&o.stdout)));
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        // The manifest holds the provenance's fields (flattened); so does every checkpoint.
+        let p = &manifest;
+        assert_eq!(p["kernel_isa"], level.isa().name(), "{value:?}: {p}");
+        let ck = ditto_train::Checkpoint::read(&out.join("final.safetensors")).unwrap();
+        assert_eq!(
+            ck.provenance.kernel_isa.as_deref(),
+            Some(level.isa().name()),
+            "{value:?}"
+        );
+        assert_eq!(
+            ck.provenance.matmul_isa.as_deref(),
+            p["matmul_isa"].as_str()
+        );
+        let matmul = p["matmul_isa"].as_str().unwrap_or_default();
+        assert!(
+            !matmul.is_empty() && !matmul.starts_with("unknown"),
+            "{value:?}: matmul_isa {matmul:?}"
+        );
+        recorded.push(p["kernel_isa"].as_str().unwrap().to_owned());
+    }
+    assert!(
+        fingerprints.iter().all(|f| *f == fingerprints[0]),
+        "{fingerprints:?}"
+    );
+    assert_eq!(recorded[3], "scalar");
+    if Isa::detect() > Isa::Scalar {
+        assert_ne!(
+            recorded[0], recorded[3],
+            "scalar did not take effect: {recorded:?}"
+        );
+    }
+    if Isa::detect() == Isa::Avx512 {
+        assert_eq!(recorded[2], "avx2-fma", "{recorded:?}");
+        assert_ne!(
+            recorded[0], recorded[2],
+            "avx2 did not take effect: {recorded:?}"
+        );
+    }
+    let out = t.path().join("bogus");
+    let o = Command::new(ditto())
+        .args([
+            "train",
+            "--example",
+            "digits-mlp",
+            "--max-steps",
+            "3",
+            "--out",
+        ])
+        .arg(&out)
+        .env("DITTO_SIMD", "avx512")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("DITTO_SIMD=\"avx512\" is not a SIMD level")
+            && err.contains("auto, avx2, scalar, off, 0"),
+        "{err}"
+    );
+    assert!(!out.exists(), "a refused run wrote {}", out.display());
+}

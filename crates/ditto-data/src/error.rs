@@ -39,6 +39,9 @@ pub enum ErrorKind {
     InvalidConfig,
     /// A file's content differs from the pin recorded for it (see [`crate::read_pinned`]).
     Changed,
+    /// A restored loader position is out of range: its batch lies past the epoch's end
+    /// (see [`crate::Loader::restore`]).
+    InvalidState,
 }
 
 impl Error {
@@ -89,6 +92,7 @@ impl fmt::Display for Error {
             ErrorKind::Empty => "empty dataset",
             ErrorKind::InvalidConfig => "invalid configuration",
             ErrorKind::Changed => "content changed",
+            ErrorKind::InvalidState => "invalid loader state",
         };
         match &self.path {
             Some(p) => write!(f, "{}: {what}: {}", p.display(), self.context),

@@ -140,10 +140,27 @@ impl<D: Dataset + 'static> Loader<D> {
     }
 
     /// Class: portable. Moves to a saved position; the loader then yields exactly the batches
-    /// it would have yielded from there. A batch index past the epoch's end starts the next
-    /// epoch.
-    pub fn restore(&mut self, state: LoaderState) {
+    /// it would have yielded from there. A batch index at the epoch's end starts the next
+    /// epoch (none follows epoch `u64::MAX`, the last: the loader then yields nothing).
+    ///
+    /// Errors: [`ErrorKind::InvalidState`] when `state.batch` lies past the epoch's end
+    /// ([`Loader::batches_per_epoch`]): no position the loader reaches looks like that, so the
+    /// state is damaged or belongs to another data set or batch size. The position is left
+    /// unchanged.
+    pub fn restore(&mut self, state: LoaderState) -> Result<(), Error> {
+        let end = self.batches_per_epoch();
+        if state.batch > end {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                None,
+                format!(
+                    "batch {} of epoch {} is past the epoch's end ({end} batches per epoch)",
+                    state.batch, state.epoch
+                ),
+            ));
+        }
         self.state = state;
+        Ok(())
     }
 
     /// Class: portable. Batches per epoch for this rank.
@@ -158,11 +175,13 @@ impl<D: Dataset + 'static> Loader<D> {
 
     /// Class: portable. The remaining batches of the current epoch, in order. Each batch
     /// yielded advances [`Loader::state`]; after the last one the state moves to batch 0 of
-    /// the next epoch.
+    /// the next epoch. After epoch `u64::MAX`, the last, it yields nothing.
     pub fn epoch(&mut self) -> EpochIter<'_, D> {
-        if self.state.batch >= self.batches_per_epoch() {
+        if self.state.batch >= self.batches_per_epoch()
+            && let Some(next) = self.state.epoch.checked_add(1)
+        {
             self.state = LoaderState {
-                epoch: self.state.epoch + 1,
+                epoch: next,
                 batch: 0,
             };
         }
@@ -175,7 +194,8 @@ impl<D: Dataset + 'static> Loader<D> {
             c.world,
         ));
         let end = self.batches_per_epoch();
-        let start = self.state.batch;
+        // At the end of the last epoch (see above) nothing is left.
+        let start = self.state.batch.min(end);
         let job = Arc::new(Job {
             dataset: Arc::clone(&self.dataset),
             indices,
@@ -309,10 +329,18 @@ impl<D: Dataset + 'static> Iterator for EpochIter<'_, D> {
             },
         };
         self.next += 1;
+        let epoch = self.loader.state.epoch;
         self.loader.state = if self.next >= self.end {
-            LoaderState {
-                epoch: self.loader.state.epoch + 1,
-                batch: 0,
+            // After the last batch of epoch `u64::MAX` the loader stays at its end.
+            match epoch.checked_add(1) {
+                Some(next) => LoaderState {
+                    epoch: next,
+                    batch: 0,
+                },
+                None => LoaderState {
+                    epoch,
+                    batch: self.end,
+                },
             }
         } else {
             LoaderState {

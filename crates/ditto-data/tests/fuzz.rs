@@ -183,6 +183,8 @@ fn fuzz_loader_state() {
         br#"{"epoch":3,"batch":7}"#.to_vec(),
         br#"{"epoch":0,"batch":0}"#.to_vec(),
         br#"{"batch":1,"epoch":18446744073709551615}"#.to_vec(),
+        br#"{"batch":7,"epoch":18446744073709551615}"#.to_vec(),
+        br#"{"batch":8,"epoch":3}"#.to_vec(),
     ];
     let data = Arc::new(
         InMemory::new(
@@ -199,8 +201,13 @@ fn fuzz_loader_state() {
             return false;
         };
         // A parsed state must also be usable: restore it and draw the next batch.
+        // A state past the epoch's end is refused; every other one must be usable for two
+        // epochs (the epoch after `u64::MAX` does not exist: the loader yields nothing).
         let mut loader = Loader::new(data.clone(), config.clone()).unwrap();
-        loader.restore(state);
+        if loader.restore(state).is_err() {
+            return false;
+        }
+        let _ = loader.epoch().count();
         let _ = loader.epoch().next();
         true
     });

@@ -68,12 +68,64 @@ fn resume_at_several_positions_gives_the_same_bytes() {
         let saved = serde_json::to_string(&l.state()).unwrap();
         let state: LoaderState = serde_json::from_str(&saved).unwrap();
         let mut fresh = Loader::new(Arc::clone(&ds), cfg.clone()).unwrap();
-        fresh.restore(state);
+        fresh.restore(state).unwrap();
         while seen.len() < full.len() {
             seen.extend(fresh.epoch());
         }
         assert_eq!(bytes(&seen), bytes(&full), "resume after {k} batches");
     }
+}
+
+/// A restored position past the epoch's end is refused (the position unchanged); the last
+/// epoch, `u64::MAX`, is served and then nothing: no epoch number wraps to 0 (issue 27).
+#[test]
+fn restored_positions_are_range_checked_and_the_last_epoch_ends_the_loader() {
+    let ds = toy(57);
+    let cfg = LoaderConfig::new(Seed::from_u64(3), 8);
+    let mut l = Loader::new(Arc::clone(&ds), cfg.clone()).unwrap();
+    let err = l.restore(LoaderState { epoch: 2, batch: 9 }).unwrap_err();
+    assert_eq!(err.kind(), ditto_data::ErrorKind::InvalidState);
+    assert!(err.to_string().contains("batch 9 of epoch 2"), "{err}");
+    assert_eq!(l.state(), LoaderState { epoch: 0, batch: 0 });
+    // The end of an epoch is a position the loader itself can be at: accepted.
+    l.restore(LoaderState { epoch: 2, batch: 8 }).unwrap();
+    assert_eq!(
+        l.epoch().next().unwrap().indices,
+        epoch_indices(&cfg.seed, 3, 57, 0, 1)[..8]
+    );
+    let last = u64::MAX;
+    l.restore(LoaderState {
+        epoch: last,
+        batch: 6,
+    })
+    .unwrap();
+    let tail: Vec<_> = l.epoch().collect();
+    assert_eq!(tail.len(), 2);
+    assert_eq!(
+        tail[1].indices,
+        epoch_indices(&cfg.seed, last, 57, 0, 1)[56..]
+    );
+    assert_eq!(
+        l.state(),
+        LoaderState {
+            epoch: last,
+            batch: 8
+        }
+    );
+    assert_eq!(l.epoch().count(), 0);
+    l.restore(LoaderState {
+        epoch: last,
+        batch: 8,
+    })
+    .unwrap();
+    assert_eq!(l.epoch().count(), 0);
+    assert_eq!(
+        l.state(),
+        LoaderState {
+            epoch: last,
+            batch: 8
+        }
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ use crate::config::DittoConfig;
 use crate::context;
 use crate::inner::Inner;
 use crate::rng_state::RngState;
+use crate::strict::Refusal;
 
 /// Class: run-to-run (each op keeps the class given for it and for `B` in `DETERMINISM.md`;
 /// random ops are portable). A Burn backend that wraps `B` and removes its sources of
@@ -72,12 +73,21 @@ impl<B: Inner> Ditto<B> {
     }
 
     /// Class: not applicable (configuration). Sets the decorator's config for the device on
-    /// this thread.
+    /// this thread (and forgets its warnings and any refusal not yet taken).
     pub fn configure(device: &B::Device, config: DittoConfig) {
         context::with::<B, _>(device, |c| {
             c.config = config;
             c.warned.clear();
+            c.refused = None;
         });
+    }
+
+    /// Class: not applicable. The first op strict mode refused on this thread since the last
+    /// call (or since [`Ditto::configure`]), when the config records refusals
+    /// ([`crate::OnRefusal::Record`]); `None` when nothing was refused. Call it after a
+    /// group of ops (a training step): their results are not to be used when it is `Some`.
+    pub fn take_refusal(device: &B::Device) -> Option<Refusal> {
+        context::with::<B, _>(device, |c| c.refused.take())
     }
 
     /// Class: portable (a recorder). Starts the op-level trace on this thread: every top-level

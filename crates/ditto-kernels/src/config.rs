@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strict {
-    /// Panic with a message naming the op, the backend and the way out. The default: a run
-    /// that cannot be reproduced should not start.
+    /// Refuse the op: panic with a message naming the op, the backend and the way out, or
+    /// record the refusal ([`OnRefusal`]). The default: a run that cannot be reproduced
+    /// should not start.
     #[default]
     Error,
     /// Log a `tracing` warning once per op and device, then run the op.
@@ -64,6 +65,23 @@ impl core::str::FromStr for KernelMode {
     }
 }
 
+/// Class: not applicable (configuration). What an op refused by [`Strict::Error`] does. A
+/// Burn backend op cannot return an error, so the refusal either panics or is recorded for
+/// the caller to turn into one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnRefusal {
+    /// Panic with a message naming the op, the backend and the way out (the default: code
+    /// that calls Burn ops directly has no other way to stop).
+    #[default]
+    Panic,
+    /// Record the first refusal on this thread ([`crate::Ditto::take_refusal`]) and run the
+    /// op as [`Strict::Off`] would: its result is not to be used. The trainer does this and
+    /// returns the refusal as an error at the end of the step's ops, before the optimiser
+    /// update keeps or a checkpoint writes anything of the step.
+    Record,
+}
+
 /// Class: not applicable (configuration). The decorator's settings for one device.
 ///
 /// Set with [`crate::Ditto::configure`]; read back with [`crate::Ditto::config`].
@@ -73,4 +91,7 @@ pub struct DittoConfig {
     pub strict: Strict,
     /// Kernel mode.
     pub kernels: KernelMode,
+    /// What a refusal of [`Strict::Error`] does.
+    #[serde(default)]
+    pub on_refusal: OnRefusal,
 }

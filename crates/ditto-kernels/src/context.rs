@@ -15,12 +15,15 @@ use burn_std::device::{Device as _, DeviceId};
 
 use crate::config::DittoConfig;
 use crate::rng_state::RngState;
+use crate::strict::Refusal;
 
 #[derive(Default)]
 pub(crate) struct DeviceContext {
     pub(crate) rng: Option<RngState>,
     pub(crate) config: DittoConfig,
     pub(crate) warned: HashSet<&'static str>,
+    /// The first refusal recorded since it was last taken (`OnRefusal::Record`).
+    pub(crate) refused: Option<Refusal>,
 }
 
 type Key = (TypeId, DeviceId);

@@ -20,6 +20,7 @@ pub mod conformance;
 mod context;
 mod forward;
 mod inner;
+mod matmul_isa;
 pub mod microbatch;
 mod ops;
 mod rng_state;
@@ -29,9 +30,11 @@ mod trace;
 pub use audit::{CanonicalClass, OpClass, all_ops, canonical_class, op_class, record_ops};
 pub use backend::Ditto;
 pub use build_check::{BuildReport, BurnFeature, FeatureError, build_check};
-pub use config::{DittoConfig, KernelMode, Strict};
+pub use config::{DittoConfig, KernelMode, OnRefusal, Strict};
 pub use inner::{BackendKind, HostF32, Inner};
+pub use matmul_isa::MatmulIsa;
 pub use rng_state::RngState;
+pub use strict::Refusal;
 pub use trace::{
     Divergence, Inherited, Misalignment, OpRecord, TensorRecord, TraceDiff,
     compare as compare_traces, tensor_hash, ulp_distance,

@@ -1,9 +1,49 @@
-//! Applying strict mode to an op classed non-deterministic.
+//! Applying strict mode to an op classed non-deterministic, and [`Refusal`], what a refused op
+//! records when it cannot panic ([`OnRefusal::Record`]).
+
+use std::fmt;
 
 use crate::audit::{CanonicalClass, OpClass, op_class};
-use crate::config::{KernelMode, Strict};
+use crate::config::{KernelMode, OnRefusal, Strict};
 use crate::context;
 use crate::inner::Inner;
+
+/// Class: not applicable (a record). An op that strict mode ([`Strict::Error`]) refused,
+/// recorded on its thread with [`OnRefusal::Record`] and taken with
+/// [`crate::Ditto::take_refusal`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The backend op (`float_sin`, ...).
+    pub op: &'static str,
+    /// The backend's name (`ditto<ndarray>`, ...).
+    pub backend: String,
+    /// Why it was refused, and the way out.
+    pub why: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` on {}: {}", self.op, self.backend, self.why)
+    }
+}
+
+/// Refuses `op` as the device's config says: panics ([`OnRefusal::Panic`]) or records the
+/// refusal on this thread, keeping the first one, and returns ([`OnRefusal::Record`]).
+pub(crate) fn refuse<B: Inner>(device: &B::Device, refusal: Refusal) {
+    let record = context::with::<B, _>(device, |c| {
+        let record = c.config.on_refusal == OnRefusal::Record;
+        if record && c.refused.is_none() {
+            c.refused = Some(refusal.clone());
+        }
+        record
+    });
+    if !record {
+        panic!(
+            "ditto strict mode: {refusal}. In code, allow it with \
+             `Ditto::configure(&device, DittoConfig {{ strict: Strict::Warn, ..Default::default() }})`."
+        );
+    }
+}
 
 /// Applies strict mode to `op` if the audit classes it non-deterministic on `B`.
 pub(crate) fn check_op<B: Inner>(device: &B::Device, op: &'static str) {
@@ -52,12 +92,18 @@ fn nondeterministic<B: Inner>(device: &B::Device, op: &'static str, why: &str) {
             "ditto: `{op}` is non-deterministic on this backend ({why}); results may differ \
              between runs"
         ),
-        Some(_) => panic!(
-            "ditto strict mode: `{op}` is non-deterministic on {} ({why}). Use a deterministic \
-             alternative (see crates/ditto-kernels/DETERMINISM.md), run this op on NdArray, or \
-             allow it with `Ditto::configure(&device, DittoConfig {{ strict: Strict::Warn, ..Default::default() }})` \
-             (or `Strict::Off`), which gives up the bit-reproducibility of this run.",
-            B::name(device)
+        Some(_) => refuse::<B>(
+            device,
+            Refusal {
+                op,
+                backend: B::name(device),
+                why: format!(
+                    "non-deterministic on this backend ({why}). Use a deterministic \
+                     alternative (see crates/ditto-kernels/DETERMINISM.md), run this op on \
+                     NdArray, or allow it with strict mode `warn` (or `off`), which gives up the \
+                     bit-reproducibility of this run"
+                ),
+            },
         ),
     }
 }

@@ -3,7 +3,6 @@
 //! hash of the whole header). Format: `FORMAT.md`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs;
 use std::path::Path;
 
 use safetensors::tensor::{Dtype as StDtype, Metadata, SafeTensors, TensorView};
@@ -14,6 +13,7 @@ use crate::atomic::{FaultHook, write_atomic_with};
 use crate::error::{Error, ErrorKind};
 use crate::integrity::{self, Integrity};
 use crate::provenance::Provenance;
+use crate::read_options::ReadOptions;
 
 /// Class: not applicable (format constant). The `format` field of every ditto checkpoint.
 pub const FORMAT: &str = "ditto-checkpoint";
@@ -180,10 +180,24 @@ impl Checkpoint {
     /// Class: portable. Parses and verifies safetensors bytes: the header hash first (format
     /// version 2 on), then every tensor's BLAKE3. Any change to a version-2 file, in its
     /// header or its tensor bytes, is refused ([`ErrorKind::Corrupted`], "damaged", naming
-    /// the header or the tensor); version-1 files load as [`Integrity::NoHeaderHash`].
+    /// the header or the tensor); version-1 files, whose header cannot be verified, are
+    /// refused ([`ErrorKind::Unverified`]): [`Checkpoint::from_bytes_with`] loads them when
+    /// asked.
     pub fn from_bytes_verified(
         bytes: &[u8],
         path: Option<&Path>,
+    ) -> Result<(Self, Integrity), Error> {
+        Self::from_bytes_with(bytes, path, ReadOptions::default())
+    }
+
+    /// Class: portable. [`Checkpoint::from_bytes_verified`] with `options`: with
+    /// [`ReadOptions::allow_unverified_header`], a version-1 file loads as
+    /// [`Integrity::NoHeaderHash`] (only its tensor bytes verified; show the caller
+    /// [`Integrity::unverified_warning`]).
+    pub fn from_bytes_with(
+        bytes: &[u8],
+        path: Option<&Path>,
+        options: ReadOptions,
     ) -> Result<(Self, Integrity), Error> {
         if bytes.len() < 8 {
             return Err(Error::new(
@@ -224,7 +238,7 @@ impl Checkpoint {
         })?;
         let (_, metadata) = SafeTensors::read_metadata(bytes)
             .map_err(|e| Error::new(ErrorKind::Foreign, path, e.to_string()))?;
-        let (doc, integrity) = check_document(&metadata, path)?;
+        let (doc, integrity) = check_document(&metadata, path, options)?;
         let mut tensors = BTreeMap::new();
         for (name, view) in st.tensors() {
             let dtype = match view.dtype() {
@@ -293,26 +307,15 @@ impl Checkpoint {
         let bytes = self.to_bytes()?;
         write_atomic_with(path, &bytes, hook)
     }
-
-    /// Class: portable. Reads and verifies a checkpoint file.
-    pub fn read(path: &Path) -> Result<Self, Error> {
-        Self::read_verified(path).map(|(ck, _)| ck)
-    }
-
-    /// Class: portable. Reads and verifies a checkpoint file, and says how its header was
-    /// verified (see [`Checkpoint::from_bytes_verified`]).
-    pub fn read_verified(path: &Path) -> Result<(Self, Integrity), Error> {
-        let bytes = fs::read(path).map_err(|e| Error::io(path, "reading checkpoint", e))?;
-        Self::from_bytes_verified(&bytes, Some(path))
-    }
 }
 
 /// The ditto document of a safetensors header, checked: present, parseable, a version this
-/// crate reads, its header hash verified (version 2 on) and its format ours. Shared by the
-/// whole-file reader and [`Checkpoint::read_header`].
+/// crate reads, its header hash verified (version 2 on; version 1 only as `options` allow)
+/// and its format ours. Shared by the whole-file reader and [`Checkpoint::read_header`].
 pub(crate) fn check_document(
     metadata: &Metadata,
     path: Option<&Path>,
+    options: ReadOptions,
 ) -> Result<(Document, Integrity), Error> {
     let json = metadata
         .metadata()
@@ -372,6 +375,7 @@ pub(crate) fn check_document(
             format!("format is {:?}, expected {FORMAT:?}", doc.format),
         ));
     }
+    options.admit(&integrity, path)?;
     Ok((doc, integrity))
 }
 

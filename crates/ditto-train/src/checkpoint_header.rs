@@ -12,6 +12,7 @@ use crate::checkpoint::{Checkpoint, check_document};
 use crate::error::{Error, ErrorKind};
 use crate::integrity::Integrity;
 use crate::provenance::Provenance;
+use crate::read_options::ReadOptions;
 
 /// Class: portable. A checkpoint's header: the state document and the provenance, as
 /// [`Checkpoint::read_header`] verified them.
@@ -30,13 +31,19 @@ const MAX_HEADER: u64 = 100_000_000;
 
 impl Checkpoint {
     /// Class: portable. Reads a checkpoint file's header only: the state and provenance,
-    /// verified against the header hash (format version 2 on; version-1 files have none, see
-    /// [`Integrity::NoHeaderHash`]). The tensor bytes are neither read nor verified: use
-    /// [`Checkpoint::read`] before trusting any tensor.
+    /// verified against the header hash (format version 2 on; version-1 files have none and
+    /// are refused, see [`Checkpoint::read_header_with`]). The tensor bytes are neither read
+    /// nor verified: use [`Checkpoint::read`] before trusting any tensor.
     ///
     /// Errors: those of [`Checkpoint::read`] that concern the header (`Truncated`, `Foreign`,
-    /// `Corrupted`, `Version`), and [`ErrorKind::Io`].
+    /// `Corrupted`, `Version`, `Unverified`), and [`ErrorKind::Io`].
     pub fn read_header(path: &Path) -> Result<CheckpointHeader, Error> {
+        Self::read_header_with(path, ReadOptions::default())
+    }
+
+    /// Class: portable. [`Checkpoint::read_header`] with `options`: a version-1 header loads
+    /// (as [`Integrity::NoHeaderHash`]) only with [`ReadOptions::allow_unverified_header`].
+    pub fn read_header_with(path: &Path, options: ReadOptions) -> Result<CheckpointHeader, Error> {
         let io = |e| Error::io(path, "reading checkpoint header", e);
         let mut file = File::open(path).map_err(io)?;
         let file_len = file.metadata().map_err(io)?.len();
@@ -77,7 +84,7 @@ impl Checkpoint {
                 format!("not a readable safetensors file (damaged, or not a checkpoint): {e}"),
             )
         })?;
-        let (doc, integrity) = check_document(&metadata, Some(path))?;
+        let (doc, integrity) = check_document(&metadata, Some(path), options)?;
         Ok(CheckpointHeader {
             state: doc.state,
             provenance: doc.provenance,

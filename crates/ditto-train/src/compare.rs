@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::checkpoint::Checkpoint;
 use crate::error::{Error, ErrorKind};
+use crate::read_options::ReadOptions;
 use crate::records::{TraceLine, parse_lines};
 
 /// Class: portable. What [`compare_runs`] found.
@@ -75,8 +76,17 @@ impl Comparison {
 /// and their final checkpoints (`final.safetensors`, else `last.safetensors`) tensor by
 /// tensor.
 ///
-/// Errors: a trace that cannot be read or parsed.
+/// Errors: a trace that cannot be read or parsed. A checkpoint that cannot be read (damaged,
+/// or version 1: refused, see [`compare_runs_with`]) makes the runs not identical.
 pub fn compare_runs(a: &Path, b: &Path) -> Result<Comparison, Error> {
+    compare_runs_with(a, b, ReadOptions::default())
+}
+
+/// Class: portable. [`compare_runs`], reading the checkpoints with `options` (version-1
+/// checkpoints only with [`ReadOptions::allow_unverified_header`]; their tensors are still
+/// verified).
+pub fn compare_runs_with(a: &Path, b: &Path, options: ReadOptions) -> Result<Comparison, Error> {
+    let read_ck = |p: &Path| Checkpoint::read_with(p, options).map(|(ck, _)| ck);
     let read = |p: &Path| -> Result<Vec<TraceLine>, Error> {
         let path = p.join("trace.jsonl");
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "reading", e))?;
@@ -90,10 +100,7 @@ pub fn compare_runs(a: &Path, b: &Path) -> Result<Comparison, Error> {
         .collect();
     let divergence = pairs.iter().find(|(x, y)| x != y).map(|(la, lb)| {
         let name = format!("checkpoints/step-{:08}.safetensors", la.step);
-        let tensors = match (
-            Checkpoint::read(&a.join(&name)),
-            Checkpoint::read(&b.join(&name)),
-        ) {
+        let tensors = match (read_ck(&a.join(&name)), read_ck(&b.join(&name))) {
             (Ok(ca), Ok(cb)) => Some(model_diffs(&ca, &cb)),
             _ => None,
         };
@@ -110,7 +117,7 @@ pub fn compare_runs(a: &Path, b: &Path) -> Result<Comparison, Error> {
         } else {
             p.join("last.safetensors")
         };
-        Checkpoint::read(&f).map_err(|e| e.to_string())
+        read_ck(&f).map_err(|e| e.to_string())
     };
     let final_diffs = match (final_of(a), final_of(b)) {
         (Ok(ca), Ok(cb)) => Ok(model_diffs(&ca, &cb)),

@@ -28,6 +28,10 @@ pub enum ErrorKind {
     Corrupted,
     /// The checkpoint's format version is newer than this ditto understands.
     Version,
+    /// The checkpoint's header cannot be verified (format version 1, written before header
+    /// hashes) and the reader was not asked to accept that
+    /// ([`crate::ReadOptions::allow_unverified_header`]).
+    Unverified,
     /// A value is malformed (metadata JSON, a tensor's dtype or shape, a config field).
     Invalid,
     /// A data set could not be read (missing, truncated, corrupt or failing its checksum).
@@ -44,6 +48,13 @@ pub enum ErrorKind {
     /// `autotune`, Burn's `fusion`; `ditto_kernels::build_check`): the message names it and
     /// how to turn it off.
     Features,
+    /// An environment variable ditto reads has a value it does not accept (`DITTO_SIMD`: the
+    /// message names the allowed values).
+    Environment,
+    /// Strict mode (`strict = "error"`) refused an op the model ran (non-deterministic on the
+    /// backend, or not canonical in canonical mode): the message names the op, the step and
+    /// why. Nothing of that step was kept or written.
+    Strict,
 }
 
 impl Error {
@@ -106,12 +117,15 @@ impl fmt::Display for Error {
             ErrorKind::Truncated => "truncated file",
             ErrorKind::Corrupted => "damaged file (corrupted data)",
             ErrorKind::Version => "unsupported format version",
+            ErrorKind::Unverified => "unverified header refused",
             ErrorKind::Invalid => "invalid value",
             ErrorKind::Data => "data set error",
             ErrorKind::Locked => "run directory locked",
             ErrorKind::DataChanged => "data changed since the run recorded it",
             ErrorKind::RunExists => "run directory not empty",
             ErrorKind::Features => "Burn feature refused",
+            ErrorKind::Environment => "invalid environment",
+            ErrorKind::Strict => "strict mode refused an op",
         };
         match &self.path {
             Some(p) => write!(f, "{}: {what}: {}", p.display(), self.detail),

@@ -37,6 +37,21 @@ impl Integrity {
                 .to_owned(),
         }
     }
+
+    /// Class: not applicable. The warning to show for the checkpoint at `path` when its
+    /// header is not verified (a version-1 file loaded with
+    /// [`crate::ReadOptions::allow_unverified_header`]); `None` when it is.
+    pub fn unverified_warning(&self, path: &std::path::Path) -> Option<String> {
+        match self {
+            Integrity::HeaderHash(_) => None,
+            Integrity::NoHeaderHash => Some(format!(
+                "warning: {}: format version 1, loaded as asked: its header (config, state, \
+                 provenance) is NOT verified, only its tensor bytes are; a change to the \
+                 header cannot be detected",
+                path.display()
+            )),
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -46,7 +46,9 @@ mod optim_state;
 mod params;
 mod progress;
 mod provenance;
+mod read_options;
 mod records;
+mod refusal;
 mod report;
 mod run_id;
 mod schedule;
@@ -60,7 +62,8 @@ pub use atomic::{FaultHook, NoFaults, WriteStage, write_atomic, write_atomic_wit
 pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION};
 pub use checkpoint_header::CheckpointHeader;
 pub use compare::{
-    Comparison, DiffKind, Divergence, TensorDiff, compare_checkpoints, compare_runs, ulp_distance,
+    Comparison, DiffKind, Divergence, TensorDiff, compare_checkpoints, compare_runs,
+    compare_runs_with, ulp_distance,
 };
 pub use config::{
     AdamConfig, AugmentConfig, BackendKind, BundledData, ClipScope, CnnConfig, ConstantSchedule,
@@ -88,6 +91,7 @@ pub use op_trace::{
 };
 pub use params::{ParamValues, fingerprint, read_params, write_params};
 pub use provenance::{BURN_VERSION, Provenance};
+pub use read_options::ReadOptions;
 pub use records::{EvalLine, MetricsLine, RunSummary, Split, TraceLine, TrainLine, parse_lines};
 pub use report::write_report;
 pub use run_id::RunId;
@@ -96,4 +100,6 @@ pub use seeds::RunSeeds;
 pub use state::RunState;
 pub use task::Task;
 pub use timing::LoopTimes;
-pub use trainer::{RUN_FILES, TrainBackend, Trained, Trainer, locate_checkpoint};
+pub use trainer::{
+    RUN_FILES, TrainBackend, Trained, Trainer, locate_checkpoint, locate_checkpoint_with,
+};

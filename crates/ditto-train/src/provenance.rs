@@ -34,6 +34,18 @@ pub struct Provenance {
     pub cargo_lock_path: Option<String>,
     /// `git rev-parse HEAD` of the working directory, when it is a git checkout.
     pub git_commit: Option<String>,
+    /// The instruction set ditto's canonical kernels ran on (`scalar`, `avx2-fma`,
+    /// `avx512`: `ditto_kernels::canonical::Isa::active`, which `DITTO_SIMD` caps); their bits
+    /// do not depend on it. Absent in records written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_isa: Option<String>,
+    /// The kernel matrixmultiply (burn-ndarray's matmul: run-to-run mode on the CPU) ran,
+    /// as far as it can be known (`ditto_kernels::MatmulIsa`): `fma-avx2`, `avx`,
+    /// `fallback`, ..., or `avx512f or fma-avx2` where matrixmultiply's `avx512` cargo feature
+    /// decides (it cannot be seen at run time; the two give the same bits). Witnessed by a
+    /// probe of its multiply-add. Absent in records written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matmul_isa: Option<String>,
 }
 
 /// Class: not applicable (data). The Burn version ditto is built against.
@@ -58,6 +70,8 @@ impl Provenance {
                 .filter(|p| !p.is_empty())
                 .map(str::to_owned),
             git_commit: git_commit(),
+            kernel_isa: Some(ditto_kernels::canonical::Isa::active().name().to_owned()),
+            matmul_isa: Some(ditto_kernels::MatmulIsa::detect().to_string()),
         }
     }
 }

@@ -78,6 +78,56 @@ impl RunState {
     }
 }
 
+/// The most random ops a restored decorator state may already have served. A run draws a
+/// handful per step; from this bound, counting on to `u64::MAX` would take 2^63 more ops
+/// (about 290 years at one op per nanosecond), so the counter cannot overflow.
+pub(crate) const MAX_RESTORED_RNG_CALLS: u64 = 1 << 63;
+
+impl RunState {
+    /// Class: portable. Checks that a state being resumed is a position a run with
+    /// `per_epoch` batches per epoch can be at, so that no arithmetic on it can overflow:
+    /// `batch <= per_epoch`, `step == epoch * per_epoch + batch` (every step takes one batch),
+    /// `epoch <= step`, and at most 2^63 random ops served (from there the counter cannot
+    /// reach `u64::MAX`).
+    ///
+    /// Errors: [`ErrorKind::Invalid`], naming the field and the range. A header-verified
+    /// checkpoint written by ditto always passes; one that fails was written by other code,
+    /// or is resumed with data of another size or another batch size.
+    pub fn check_position(&self, per_epoch: usize) -> Result<(), Error> {
+        let bad = |what: String| {
+            Err(Error::new(
+                ErrorKind::Invalid,
+                None,
+                format!("the checkpoint's run state is out of range: {what}"),
+            ))
+        };
+        if self.batch > per_epoch {
+            return bad(format!(
+                "batch {} is past the epoch's end ({per_epoch} batches per epoch)",
+                self.batch
+            ));
+        }
+        // In 128 bits: a product of a u64 and a usize, plus a usize, cannot overflow.
+        let at = u128::from(self.epoch) * per_epoch as u128 + self.batch as u128;
+        // `epoch <= step` holds too (every epoch before the current one took a batch); it
+        // matters only without batches (`per_epoch == 0`), where the product says nothing.
+        if at != self.step as u128 || u128::from(self.epoch) > self.step as u128 {
+            return bad(format!(
+                "step {} is not where epoch {} batch {} lies ({at}, at {per_epoch} batches per \
+                 epoch): the state was changed, or the data or batch size differ from the run's",
+                self.step, self.epoch, self.batch
+            ));
+        }
+        if self.backend_rng.calls > MAX_RESTORED_RNG_CALLS {
+            return bad(format!(
+                "backend_rng.calls {} is above {MAX_RESTORED_RNG_CALLS}",
+                self.backend_rng.calls
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Checkpoint {
     /// Class: portable. The trainer's state stored in this checkpoint, typed.
     ///

@@ -35,7 +35,7 @@ fn temporaries(dir: &Path) -> Vec<String> {
 #[test]
 fn a_failure_at_every_stage_keeps_a_loadable_resumable_checkpoint() {
     let old = common::fixture_bytes();
-    let ck = Checkpoint::from_bytes(&old, None).unwrap();
+    let ck = common::fixture();
     let cfg = common::config_of(&ck);
     for stage in WriteStage::ALL {
         let dir = tempfile::tempdir().unwrap();
@@ -52,7 +52,7 @@ fn a_failure_at_every_stage_keeps_a_loadable_resumable_checkpoint() {
             "{stage:?}: {:?}",
             temporaries(dir.path())
         );
-        let (on_disk, integrity) = Checkpoint::read_verified(&path).unwrap();
+        let (on_disk, integrity) = Checkpoint::read_with(&path, common::v1()).unwrap();
         if stage == WriteStage::DirFsync {
             // Renamed, but not known to be durable: reported, and the new file is in place.
             assert!(msg.contains("fsync of directory"), "{msg}");
@@ -96,10 +96,7 @@ fn every_stage_runs_in_order_and_a_plain_write_succeeds() {
 fn a_missing_directory_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("no-such-dir").join("last.safetensors");
-    let err = Checkpoint::from_bytes(&common::fixture_bytes(), None)
-        .unwrap()
-        .write(&path)
-        .unwrap_err();
+    let err = common::fixture().write(&path).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io);
     assert!(err.to_string().contains("creating temporary file"), "{err}");
 }

@@ -1,7 +1,7 @@
 //! Fuzzing `ditto-train`'s parsers on stable Rust (the harness is `ditto-data`'s
 //! `tests/fuzz_support`): the TOML config (`TrainConfig::from_toml`, then `validate`) and
-//! checkpoints (`Checkpoint::from_bytes`, version 2 and the version-1 fixture) and op traces
-//! (`OpTrace::read` of a mutated `ops.jsonl`). Every input
+//! checkpoints (`Checkpoint::from_bytes` and `from_bytes_with`, version 2 and the version-1
+//! fixture) and op traces (`OpTrace::read` of a mutated `ops.jsonl`). Every input
 //! must end in `Ok` or a typed `ditto_train::Error`: no panic, no abort, no allocation beyond
 //! a fixed multiple of the input's size.
 //!
@@ -68,8 +68,18 @@ fn fuzz_checkpoint() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/v1-digits-mlp-step5.safetensors");
     let corpus = vec![small_checkpoint(), std::fs::read(fixture).unwrap()];
+    // Read as by default (version 1 refused) and with version 1 allowed: neither panics, and
+    // whatever the default accepts the lax reader accepts too.
+    let lax = ditto_train::ReadOptions::allowing_unverified_header();
     fuzz_support::fuzz("checkpoint", corpus, 16, |b| {
-        Checkpoint::from_bytes(b, Some(Path::new("fuzz.safetensors"))).is_ok()
+        let path = Some(Path::new("fuzz.safetensors"));
+        let strict = Checkpoint::from_bytes(b, path).is_ok();
+        let loaded = Checkpoint::from_bytes_with(b, path, lax).is_ok();
+        assert!(
+            loaded || !strict,
+            "accepted by default, refused when version 1 is allowed"
+        );
+        loaded
     });
 }
 

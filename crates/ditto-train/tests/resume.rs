@@ -146,3 +146,51 @@ print("M2 %s %s %s" % (m2.dtype, m2.shape, bool((m2 >= 0).all() and (m2 > 0).any
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A checkpoint whose run state was changed (and re-sealed, so its header hash holds) to a
+/// position no run reaches is refused before anything is trained, naming the field: no
+/// arithmetic on a restored step, epoch, batch or random-op count can overflow (issue 27).
+#[test]
+fn an_out_of_range_restored_state_is_refused() {
+    let data = synthetic();
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config();
+    c.epochs = 1;
+    train(&data, &c, None, dir.path(), Some(5));
+    let ck = Checkpoint::read(&dir.path().join("last.safetensors")).unwrap();
+    let cases: [(&str, serde_json::Value, &str); 4] = [
+        ("epoch", serde_json::json!(u64::MAX), "is not where epoch"),
+        ("batch", serde_json::json!(10), "past the epoch's end"),
+        ("step", serde_json::json!(usize::MAX), "is not where epoch"),
+        ("backend_rng", serde_json::Value::Null, "backend_rng.calls"),
+    ];
+    for (field, value, says) in cases {
+        let mut bad = ck.clone();
+        if field == "backend_rng" {
+            bad.state["backend_rng"]["calls"] = serde_json::json!(u64::MAX);
+        } else {
+            bad.state[field] = value;
+        }
+        let out = tempfile::tempdir().unwrap();
+        let err = Trainer::new(c.clone())
+            .unwrap()
+            .out(out.path())
+            .from_checkpoint(bad)
+            .fit_bundled::<NdArray>(&data, &Default::default())
+            .unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ditto_train::ErrorKind::Invalid,
+            "{field}: {err}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("out of range") && msg.contains(says),
+            "{field}: {msg}"
+        );
+        assert!(
+            !out.path().join("checkpoints").exists(),
+            "{field}: the refused resume wrote into its run directory"
+        );
+    }
+}

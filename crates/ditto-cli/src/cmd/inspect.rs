@@ -14,22 +14,31 @@ pub(crate) struct Args {
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Load format-version-1 checkpoints (written before header hashes) too: only their
+    /// tensor bytes are verified, not their config, state or provenance (a warning says so).
+    /// Without it they are refused.
+    #[arg(long)]
+    pub(crate) allow_unverified_header: bool,
 }
 
 /// Prints the checkpoint.
 pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     let path = a.path;
+    let options = crate::cmd::read_options(a.allow_unverified_header);
     let file = if path.is_dir() {
         let fin = path.join("final.safetensors");
         if fin.is_file() {
             fin
         } else {
-            ditto_train::locate_checkpoint(&path)?.0
+            ditto_train::locate_checkpoint_with(&path, options)?.0
         }
     } else {
         path
     };
-    let (ck, integrity) = Checkpoint::read_verified(&file)?;
+    let (ck, integrity) = Checkpoint::read_with(&file, options)?;
+    if let Some(warning) = integrity.unverified_warning(&file) {
+        eprintln!("{warning}");
+    }
     if a.json {
         let tensors: serde_json::Map<String, serde_json::Value> = ck
             .tensors

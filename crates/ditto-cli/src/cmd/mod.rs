@@ -12,7 +12,7 @@ pub(crate) mod verify;
 use std::path::Path;
 
 use ditto_train::{
-    BackendKind, Checkpoint, RunSummary, StepRange, TrainConfig, TrainData, Trainer,
+    BackendKind, Checkpoint, ReadOptions, RunSummary, StepRange, TrainConfig, TrainData, Trainer,
 };
 
 use crate::examples;
@@ -89,6 +89,25 @@ pub(crate) fn train(
         #[cfg(not(feature = "wgpu"))]
         BackendKind::Wgpu => return Err("backend wgpu is not available in this build".into()),
     })
+}
+
+/// The checkpoint readers' options for `--allow-unverified-header`.
+pub(crate) fn read_options(allow_unverified_header: bool) -> ReadOptions {
+    if allow_unverified_header {
+        ReadOptions::allowing_unverified_header()
+    } else {
+        ReadOptions::default()
+    }
+}
+
+/// Reads and verifies the checkpoint at `path` with `options`, warning on stderr when its
+/// header is unverified (a version-1 file loaded with `--allow-unverified-header`).
+pub(crate) fn read_checkpoint(path: &Path, options: ReadOptions) -> Res<Checkpoint> {
+    let (ck, integrity) = Checkpoint::read_with(path, options)?;
+    if let Some(warning) = integrity.unverified_warning(path) {
+        eprintln!("{warning}");
+    }
+    Ok(ck)
 }
 
 /// Prints a finished run's summary.

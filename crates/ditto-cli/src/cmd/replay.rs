@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use crate::backend_arg::BackendArg;
 use crate::cmd::Res;
-use ditto_train::{Checkpoint, StepRange, TrainConfig, compare_checkpoints, compare_runs};
+use ditto_train::{Checkpoint, StepRange, TrainConfig, compare_checkpoints, compare_runs_with};
 
 /// The arguments of `ditto replay`.
 #[derive(clap::Args)]
@@ -32,6 +32,11 @@ pub(crate) struct Args {
     /// may move, its content may not (the recorded SHA-256s are checked).
     #[arg(long, value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
+    /// Load format-version-1 checkpoints (written before header hashes) too: only their
+    /// tensor bytes are verified, not their config, state or provenance (a warning says so).
+    /// Without it they are refused.
+    #[arg(long)]
+    pub(crate) allow_unverified_header: bool,
 }
 
 /// Re-trains the run (or the run up to a checkpoint) and compares.
@@ -46,8 +51,9 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     if out.join("trace.jsonl").exists() {
         return Err(format!("{} already holds a run; pass another --out", out.display()).into());
     }
+    let options = crate::cmd::read_options(a.allow_unverified_header);
     if run.is_file() {
-        let ck = Checkpoint::read(&run)?;
+        let ck = crate::cmd::read_checkpoint(&run, options)?;
         let state = ck
             .run_state()
             .map_err(|e| format!("{}: {e}", run.display()))?;
@@ -97,7 +103,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     }
     let summary = crate::cmd::train(&cfg, None, &out, None, a.trace_ops, false)?;
     crate::cmd::report(&summary, &out);
-    let c = compare_runs(&run, &out)?;
+    let c = compare_runs_with(&run, &out, options)?;
     println!("{c}");
     Ok(if c.identical() {
         ExitCode::SUCCESS

@@ -37,13 +37,19 @@ pub(crate) struct Args {
     /// may move, its content may not (the recorded SHA-256s are checked).
     #[arg(long, value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
+    /// Load format-version-1 checkpoints (written before header hashes) too: only their
+    /// tensor bytes are verified, not their config, state or provenance (a warning says so).
+    /// Without it they are refused.
+    #[arg(long)]
+    pub(crate) allow_unverified_header: bool,
 }
 
 /// Continues the run.
 pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     crate::cmd::set_threads(a.threads)?;
-    let (ck_path, out) = ditto_train::locate_checkpoint(&a.path)?;
-    let ck = ditto_train::Checkpoint::read(&ck_path)?;
+    let options = crate::cmd::read_options(a.allow_unverified_header);
+    let (ck_path, out) = ditto_train::locate_checkpoint_with(&a.path, options)?;
+    let ck = crate::cmd::read_checkpoint(&ck_path, options)?;
     let state = ck
         .run_state()
         .map_err(|e| format!("{}: {e}", ck_path.display()))?;

@@ -1,6 +1,6 @@
 //! `ditto verify`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cmd::Res;
@@ -18,6 +18,11 @@ pub(crate) struct Args {
     /// traces stop lining up.
     #[arg(long)]
     pub(crate) ops: bool,
+    /// Compare format-version-1 checkpoints (written before header hashes) too: only their
+    /// tensor bytes are verified, not their config, state or provenance (a warning says so).
+    /// Without it they are refused.
+    #[arg(long)]
+    pub(crate) allow_unverified_header: bool,
 }
 
 /// Compares the two runs (`ditto_train::compare_runs`, or `compare_op_traces` with `--ops`)
@@ -28,7 +33,11 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
         println!("{c}");
         c.identical()
     } else {
-        let c = ditto_train::compare_runs(&a.a, &a.b)?;
+        let options = crate::cmd::read_options(a.allow_unverified_header);
+        for dir in [&a.a, &a.b] {
+            warn_unverified(dir, options);
+        }
+        let c = ditto_train::compare_runs_with(&a.a, &a.b, options)?;
         println!("{c}");
         c.identical()
     };
@@ -37,4 +46,19 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Warns on stderr when `dir`'s final checkpoint (`final`, else `last`) has an unverified
+/// header that `options` let through (a version-1 file).
+fn warn_unverified(dir: &Path, options: ditto_train::ReadOptions) {
+    let file = ["final.safetensors", "last.safetensors"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file());
+    if let Some(file) = file
+        && let Ok(h) = ditto_train::Checkpoint::read_header_with(&file, options)
+        && let Some(warning) = h.integrity.unverified_warning(&file)
+    {
+        eprintln!("{warning}");
+    }
 }

@@ -25,6 +25,9 @@ pub enum ErrorKind {
     Index,
     /// A parameter is outside its domain (zero stride, zero kernel size, ...).
     InvalidParameter,
+    /// An environment variable the kernels read has a value they do not accept
+    /// (`DITTO_SIMD`, see [`crate::canonical::simd::SimdLevel`]).
+    InvalidEnvironment,
 }
 
 impl Error {
@@ -58,6 +61,7 @@ impl fmt::Display for Error {
             ErrorKind::Empty => "empty input",
             ErrorKind::Index => "index out of range",
             ErrorKind::InvalidParameter => "invalid parameter",
+            ErrorKind::InvalidEnvironment => "invalid environment",
         };
         write!(f, "canonical {}: {what}: {}", self.op, self.context)
     }

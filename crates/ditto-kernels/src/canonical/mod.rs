@@ -19,7 +19,8 @@
 //! * [`pool`]: max pooling with indices and its gradient; adaptive average pooling.
 //! * [`fma`]: the fused multiply-add (hardware, or the software reference).
 //! * [`scatter`]: index-add / scatter-add in ascending source order.
-//! * [`simd`]: the instruction-set switch ([`Isa`]; `DITTO_SIMD=off` forces the scalar path).
+//! * [`simd`]: the instruction-set switch ([`Isa`], [`SimdLevel`]: `DITTO_SIMD=off` forces the
+//!   scalar path; an unknown value is an error, never "best").
 //!
 //! Shape mismatches return an [`Error`]; kernels never panic on user input.
 
@@ -40,4 +41,4 @@ pub mod simd;
 pub mod softmax;
 
 pub use error::{Error, ErrorKind};
-pub use simd::Isa;
+pub use simd::{Isa, SimdLevel};

@@ -120,9 +120,9 @@ macro_rules! forward_int_tensor_ops {
             fn int_lower_equal_elem(lhs: IntTensor<Self>, rhs: Scalar, out_dtype: BoolDType) -> BoolTensor<Self> => plain [lhs I] Bo;
             fn int_add(lhs: IntTensor<Self>, rhs: IntTensor<Self>) -> IntTensor<Self> => plain [lhs I, rhs I] I;
             fn int_add_scalar(lhs: IntTensor<Self>, rhs: Scalar) -> IntTensor<Self> => plain [lhs I] I;
-            fn int_powi(lhs: IntTensor<Self>, rhs: IntTensor<Self>) -> IntTensor<Self> => plain [lhs I, rhs I] I;
-            fn int_powi_scalar(lhs: IntTensor<Self>, rhs: Scalar) -> IntTensor<Self> => plain [lhs I] I;
-            fn int_powi_scalar_impl(lhs: IntTensor<Self>, rhs: Scalar) -> IntTensor<Self> => plain [lhs I] I;
+            fn int_powi(lhs: IntTensor<Self>, rhs: IntTensor<Self>) -> IntTensor<Self> => plain [lhs I, rhs I] I cpu lhs I;
+            fn int_powi_scalar(lhs: IntTensor<Self>, rhs: Scalar) -> IntTensor<Self> => plain [lhs I] I cpu lhs I;
+            fn int_powi_scalar_impl(lhs: IntTensor<Self>, rhs: Scalar) -> IntTensor<Self> => plain [lhs I] I cpu lhs I;
             fn int_clamp_min(tensor: IntTensor<Self>, min: Scalar) -> IntTensor<Self> => plain [tensor I] I;
             fn int_clamp_max(tensor: IntTensor<Self>, max: Scalar) -> IntTensor<Self> => plain [tensor I] I;
             fn int_clamp(tensor: IntTensor<Self>, min: Scalar, max: Scalar) -> IntTensor<Self> => plain [tensor I] I;

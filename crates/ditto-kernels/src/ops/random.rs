@@ -117,12 +117,18 @@ fn next_stream<B: Inner>(device: &B::Device, op: &'static str) -> Stream {
     if fresh {
         match strict {
             Strict::Error => {
+                // A refused op installs no state (recorded, it draws from seed 0 once).
                 context::with::<B, _>(device, |c| c.rng = None);
-                panic!(
-                    "ditto strict mode: `{op}` on {} has no seeded random state on this thread. \
-                     Call `B::seed(&device, seed)` (or `Ditto::set_rng_state`) on the thread \
-                     that runs the model before any random op.",
-                    B::name(device)
+                crate::strict::refuse::<B>(
+                    device,
+                    crate::strict::Refusal {
+                        op,
+                        backend: B::name(device),
+                        why: "it has no seeded random state on this thread: call \
+                              `B::seed(&device, seed)` (or `Ditto::set_rng_state`) on the thread \
+                              that runs the model before any random op"
+                            .to_owned(),
+                    },
                 );
             }
             Strict::Warn => tracing::warn!(

@@ -30,12 +30,15 @@ impl<O> Trainer<O> {
     ///
     /// Errors: a Cargo feature of Burn that ditto refuses is on in this build
     /// ([`ErrorKind::Features`], `ditto_kernels::build_check`: autotune, fusion; burn-ndarray's
-    /// `simd` is neutralised and, with [`Trainer::verbose`], noted on stderr); the config's
+    /// `simd` is neutralised and, with [`Trainer::verbose`], noted on stderr); `DITTO_SIMD`
+    /// holds a value that is not a SIMD level ([`ErrorKind::Environment`]); the config's
     /// mode is `off` (use [`Trainer::fit_plain`]); in canonical mode on a
     /// device other than the CPU, a device that fails the conformance probe
     /// (`ditto_kernels::conformance::probe`; with `strict = "warn"` a warning instead, with
-    /// `"off"` no probe); the objective's targets do not match the data's; the checkpoint
-    /// does not fit the model; I/O.
+    /// `"off"` no probe); an op that strict mode refuses ([`ErrorKind::Strict`], naming the
+    /// op and the step: returned once the step's ops have run, before the optimiser update is
+    /// kept or anything of the step is written); the objective's targets do not match the
+    /// data's; the checkpoint does not fit the model; I/O.
     pub fn fit<I: Inner, M>(
         self,
         model: M,
@@ -122,6 +125,7 @@ impl<O> Trainer<O> {
             trace_start: |_| {},
             trace_take: |_| Vec::new(),
             configure: None,
+            refusal: |_| None,
         };
         in_pool(move || {
             let task = ObjectiveTask {
@@ -218,6 +222,9 @@ impl Trainer<()> {
     {
         let build = ditto_kernels::build_check::<I>()
             .map_err(|e| Error::with_source(ErrorKind::Features, None, "build check", e))?;
+        // An unknown `DITTO_SIMD` is refused here, before anything runs or is written.
+        ditto_kernels::canonical::Isa::try_active()
+            .map_err(|e| Error::with_source(ErrorKind::Environment, None, "DITTO_SIMD", e))?;
         if self.verbose && !build.is_clean() {
             eprintln!("note: {build}");
         }
@@ -233,7 +240,13 @@ impl Trainer<()> {
         let ditto = ditto_config(&self.config);
         Ditto::<I>::configure(device, ditto);
         in_pool(move || {
-            Ditto::<I>::configure(device, ditto);
+            // The loop's threads record refusals (returned as errors at the step's
+            // boundaries); this one panics on them again once the loop is over.
+            Ditto::<I>::configure(device, crate::refusal::recording(ditto));
+            let _after = crate::refusal::PanicAgain::<I> {
+                device,
+                config: ditto,
+            };
             if self.config.mode == Mode::Canonical {
                 check_conformance::<I>(self.config.strict, device)?;
             }
@@ -242,7 +255,8 @@ impl Trainer<()> {
                 set: Ditto::<I>::set_rng_state,
                 trace_start: Ditto::<I>::start_op_trace,
                 trace_take: Ditto::<I>::take_op_trace,
-                configure: Some((Ditto::<I>::configure, ditto)),
+                configure: Some((Ditto::<I>::configure, crate::refusal::recording(ditto))),
+                refusal: Ditto::<I>::take_refusal,
             };
             self.go::<TrainBackend<I>, M, T, D>(model, task, feed, device, hooks)
         })

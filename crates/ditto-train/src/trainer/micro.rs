@@ -13,7 +13,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
 use ditto_kernels::canonical::carry::ColumnSums;
 use ditto_kernels::microbatch::{Carry, MicroBatch, Scope};
-use ditto_kernels::{DittoConfig, RngState};
+use ditto_kernels::{DittoConfig, Refusal, RngState};
 
 use crate::config::ParallelConfig;
 use crate::error::{Error, ErrorKind};
@@ -88,8 +88,13 @@ pub(crate) fn cut(rows: usize, count: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Reads and installs the backend's random state on the calling thread.
-pub(crate) type RngHooks<D> = (fn(&D) -> Option<RngState>, fn(&D, RngState));
+/// Reads and installs the backend's random state on the calling thread, and takes the op
+/// strict mode refused there (`Ditto::take_refusal`).
+pub(crate) type RngHooks<D> = (
+    fn(&D) -> Option<RngState>,
+    fn(&D, RngState),
+    fn(&D) -> Option<Refusal>,
+);
 
 /// One micro-batch's result: its sample losses, and for the last one the gradients.
 type MicroOut = (Vec<f32>, Option<(GradientsParams, RngState)>);
@@ -125,7 +130,7 @@ where
     );
     let count = cuts.len();
     let carry = Carry::new();
-    let (get, set) = rng_hooks;
+    let (get, set, refusal) = rng_hooks;
     let one = |m: usize, model: &M| -> Result<MicroOut, Error> {
         let (offset, rows) = cuts[m];
         set(device, rng);
@@ -161,6 +166,14 @@ where
             carry.abort(e.clone());
             Error::new(ErrorKind::Invalid, None, format!("micro-batches: {e}"))
         })?;
+        // A refusal on this peer's thread ends the step (the loop checks its own thread).
+        crate::refusal::refused(refusal, device, || {
+            format!(
+                "micro-batch {} of {count} (forward and backward pass)",
+                m + 1
+            )
+        })
+        .inspect_err(|e| carry.abort(e.to_string()))?;
         drop(scope);
         let last = (m + 1 == count).then(|| {
             let g = GradientsParams::from_grads(grads, model);

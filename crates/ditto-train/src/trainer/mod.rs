@@ -38,7 +38,7 @@ use crate::op_trace::StepRange;
 use crate::records::RunSummary;
 pub(crate) use feed::loader;
 pub use fresh::RUN_FILES;
-pub use rundir::locate_checkpoint;
+pub use rundir::{locate_checkpoint, locate_checkpoint_with};
 
 /// The backend the trainer runs a model on: Burn's autodiff over ditto's decorator.
 pub type TrainBackend<I> = Autodiff<Ditto<I>>;
@@ -280,5 +280,6 @@ fn ditto_config(config: &TrainConfig) -> DittoConfig {
             Mode::Canonical => KernelMode::Canonical,
             Mode::RunToRun | Mode::Off => KernelMode::RunToRun,
         },
+        ..DittoConfig::default()
     }
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
 use ditto_data::Dataset;
-use ditto_kernels::RngState;
+use ditto_kernels::{Refusal, RngState};
 
 use crate::config::TrainConfig;
 use crate::error::{Error, ErrorKind};
@@ -68,11 +68,13 @@ pub(crate) enum Flow {
 }
 
 /// What [`Recorder::after_step`] needs of the step besides the model.
-pub(crate) struct StepFacts {
+pub(crate) struct StepFacts<D> {
     pub(crate) loss: f32,
     pub(crate) lr: f64,
     /// The backend's random state after the step (what a checkpoint restores).
     pub(crate) rng: RngState,
+    /// Takes the op strict mode refused on this thread (checked after an evaluation).
+    pub(crate) refusal: fn(&D) -> Option<Refusal>,
 }
 
 impl Recorder<'_> {
@@ -82,7 +84,7 @@ impl Recorder<'_> {
     pub(crate) fn after_step<B, M, T, D>(
         &mut self,
         at: &Position,
-        facts: &StepFacts,
+        facts: &StepFacts<B::Device>,
         model: &M,
         optim: &AnyOptim<M, B>,
         task: &T,
@@ -116,6 +118,9 @@ impl Recorder<'_> {
                 feed.classes,
                 device,
             );
+            crate::refusal::refused(facts.refusal, device, || {
+                format!("validation after step {step}")
+            })?;
             self.progress.evaluated(
                 "validation",
                 step,

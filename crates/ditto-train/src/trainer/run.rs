@@ -8,7 +8,7 @@ use std::time::Instant;
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
 use ditto_data::{Dataset, LoaderState};
-use ditto_kernels::{DittoConfig, OpRecord, RngState};
+use ditto_kernels::{DittoConfig, OpRecord, Refusal, RngState};
 use ditto_rng::{param_infos, reinit};
 
 use crate::checkpoint::Checkpoint;
@@ -51,6 +51,8 @@ pub(crate) struct Hooks<D> {
     /// Configures ditto's decorator on a peer thread, with the run's config; `None` without
     /// the decorator (which cannot cut batches).
     pub(crate) configure: Option<Configure<D>>,
+    /// Takes the first op strict mode refused on this thread (`Ditto::take_refusal`).
+    pub(crate) refusal: fn(&D) -> Option<Refusal>,
 }
 
 /// Everything a run needs besides the model, the task and the data.
@@ -186,6 +188,8 @@ where
     let mut monitor = MonitorState::default();
     if let Some(ck) = resume {
         let (m, o, state) = snapshot::restore(ck, model, optim, device)?;
+        // Range-checked before any arithmetic on it (step, epoch, batch, random calls).
+        state.check_position(per_epoch)?;
         (model, optim) = (m, o);
         (step, epoch, batch, rng) = (state.step, state.epoch, state.batch, state.backend_rng);
         monitor = state.monitor;
@@ -279,7 +283,9 @@ where
         if batch >= per_epoch {
             (epoch, batch) = (epoch + 1, 0);
         }
-        loader.restore(LoaderState { epoch, batch });
+        loader
+            .restore(LoaderState { epoch, batch })
+            .map_err(|e| Error::with_source(ErrorKind::Invalid, None, "loader position", e))?;
         let mut batches = loader.epoch();
         while step < stop {
             let Some(b) = batches.next() else { break };
@@ -292,6 +298,7 @@ where
                 stepper.gradients::<B, M, _>(&model, task, &b.items, rng, &mut clock)?;
             let lr = learning_rate(&config.schedule, config.optimizer.lr(), step, total_steps);
             model = stepper.update(model, &mut optim, grads, lr);
+            crate::refusal::refused(cx.hooks.refusal, device, || format!("step {}", step + 1))?;
             clock.charge(Phase::Step);
             if let (true, Some((_, w))) = (traced_ops, ops.as_mut()) {
                 w.step(step + 1, &(cx.hooks.trace_take)(device))?;
@@ -311,6 +318,7 @@ where
                 loss,
                 lr,
                 rng: (cx.hooks.get)(device).unwrap_or(rng),
+                refusal: cx.hooks.refusal,
             };
             let flow = rec.after_step::<B, M, T, D>(
                 &at, &facts, &model, &optim, task, feed, device, &mut clock,
@@ -336,6 +344,9 @@ where
                 feed.classes,
                 device,
             );
+            crate::refusal::refused(cx.hooks.refusal, device, || {
+                format!("test evaluation after step {step}")
+            })?;
             rec.progress.evaluated(
                 "test",
                 step,

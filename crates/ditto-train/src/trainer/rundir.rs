@@ -11,6 +11,7 @@ use crate::atomic::write_atomic;
 use crate::checkpoint::Checkpoint;
 use crate::error::{Error, ErrorKind};
 use crate::manifest::Manifest;
+use crate::read_options::ReadOptions;
 use crate::records::MetricsLine;
 use crate::run_id::RunId;
 use crate::state::RunState;
@@ -26,8 +27,18 @@ use crate::state::RunState;
 /// Errors: [`ErrorKind::Io`] when `path` is neither; [`ErrorKind::Invalid`] when the directory
 /// holds no checkpoint of its run, or checkpoints of several runs and no manifest naming one;
 /// a candidate whose header is damaged is an error, never skipped (the chosen file's tensors
-/// are verified when it is read).
+/// are verified when it is read), and so is a version-1 candidate, whose header cannot be
+/// verified ([`ErrorKind::Unverified`]; see [`locate_checkpoint_with`]).
 pub fn locate_checkpoint(path: &Path) -> Result<(PathBuf, PathBuf), Error> {
+    locate_checkpoint_with(path, ReadOptions::default())
+}
+
+/// Class: not applicable (I/O). [`locate_checkpoint`] reading the candidates' headers with
+/// `options`: version-1 candidates count only with [`ReadOptions::allow_unverified_header`].
+pub fn locate_checkpoint_with(
+    path: &Path,
+    options: ReadOptions,
+) -> Result<(PathBuf, PathBuf), Error> {
     if path.is_file() {
         let parent = path.parent().unwrap_or(Path::new("."));
         let out = if parent.file_name().is_some_and(|n| n == "checkpoints") {
@@ -53,7 +64,7 @@ pub fn locate_checkpoint(path: &Path) -> Result<(PathBuf, PathBuf), Error> {
     let mut runs: BTreeSet<Option<RunId>> = BTreeSet::new();
     let mut others = Vec::new();
     for p in candidates.into_iter().filter(|p| p.is_file()) {
-        let (step, run) = step_and_run(&p)?;
+        let (step, run) = step_and_run(&p, options)?;
         if dir_run.is_some() && run != dir_run {
             others.push(p);
             continue;
@@ -111,9 +122,9 @@ fn step_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// A checkpoint's step and run, from its verified header.
-fn step_and_run(path: &Path) -> Result<(usize, Option<RunId>), Error> {
-    let header = Checkpoint::read_header(path)?;
+/// A checkpoint's step and run, from its verified header (version 1 as `options` allow).
+fn step_and_run(path: &Path, options: ReadOptions) -> Result<(usize, Option<RunId>), Error> {
+    let header = Checkpoint::read_header_with(path, options)?;
     let state = RunState::from_json(&header.state).map_err(|e| e.at(path))?;
     Ok((state.step, state.run_id))
 }
@@ -141,7 +152,9 @@ pub(crate) fn prune(dir: &Path, keep: usize, run: Option<&RunId>) -> Result<(), 
         .into_iter()
         .filter(|f| match run {
             None => true,
-            Some(id) => step_and_run(f).is_ok_and(|(_, r)| r.as_ref() == Some(id)),
+            Some(id) => {
+                step_and_run(f, ReadOptions::default()).is_ok_and(|(_, r)| r.as_ref() == Some(id))
+            }
         })
         .collect();
     let excess = files.len().saturating_sub(keep);

@@ -56,7 +56,7 @@ impl<D> Stepper<'_, D> {
         };
         clock.charge(Phase::Loop);
         let start = (self.hooks.get)(device).unwrap_or(rng);
-        let hooks = (self.hooks.get, self.hooks.set);
+        let hooks = (self.hooks.get, self.hooks.set, self.hooks.refusal);
         let out = micro::step::<B, M, T>(peers, false, model, task, items, device, start, hooks)?;
         if !self.cut_checked {
             let whole =

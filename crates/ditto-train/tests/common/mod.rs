@@ -8,7 +8,7 @@ pub mod python;
 use std::path::{Path, PathBuf};
 
 use burn::backend::NdArray;
-use ditto_train::{Checkpoint, TrainConfig, TrainData, Trainer};
+use ditto_train::{Checkpoint, ReadOptions, TrainConfig, TrainData, Trainer};
 
 /// The fixture's fingerprint at step 5 (canonical mode: the same on every CPU).
 pub const STEP5: &str = "780bd3473a78675fe49bee675e758d9913b85548fcc8d647d3bb0322b5e249a5";
@@ -24,6 +24,18 @@ pub fn fixture_path() -> PathBuf {
 
 pub fn fixture_bytes() -> Vec<u8> {
     std::fs::read(fixture_path()).unwrap()
+}
+
+/// The reader options that load version-1 files (the fixture has no header hash).
+pub fn v1() -> ReadOptions {
+    ReadOptions::allowing_unverified_header()
+}
+
+/// The fixture, loaded explicitly as a version-1 file.
+pub fn fixture() -> Checkpoint {
+    Checkpoint::from_bytes_with(&fixture_bytes(), None, v1())
+        .unwrap()
+        .0
 }
 
 /// The config stored in a checkpoint.

@@ -15,8 +15,14 @@
 #![allow(unsafe_code)]
 
 pub(crate) mod chains;
+pub mod level;
 
+use std::fmt;
 use std::sync::OnceLock;
+
+pub use level::SimdLevel;
+
+use crate::canonical::error::Error;
 
 /// Class: not applicable (a code-path selector; every path gives the same bits).
 /// An instruction set a canonical kernel can run on.
@@ -52,23 +58,48 @@ impl Isa {
         Isa::Scalar
     }
 
-    /// Class: not applicable. The instruction set the kernels use by default: [`Isa::detect`],
-    /// unless the `force-scalar` cargo feature is on or the environment variable `DITTO_SIMD`
-    /// is `off` (or `scalar`), which select [`Isa::Scalar`]; `DITTO_SIMD=avx2` caps it at
-    /// [`Isa::Avx2Fma`]. Read once per process.
+    /// Class: not applicable. The instruction set the kernels use: the one the `DITTO_SIMD`
+    /// level gives on this CPU ([`SimdLevel::isa`]: unset or `auto` [`Isa::detect`], `avx2`
+    /// at most [`Isa::Avx2Fma`], `scalar`/`off` [`Isa::Scalar`]; always `Scalar` with the
+    /// `force-scalar` cargo feature). Read once per process.
+    ///
+    /// An unknown `DITTO_SIMD` value is never taken for "best": the kernels run the scalar
+    /// reference path (the same bits, slower) and log a `tracing` warning once. Callers that
+    /// can report an error check [`Isa::try_active`] first, as `ditto_train::Trainer::fit`
+    /// and the `ditto` binary do.
     pub fn active() -> Isa {
-        static ACTIVE: OnceLock<Isa> = OnceLock::new();
-        *ACTIVE.get_or_init(|| {
-            let best = Isa::detect();
-            if cfg!(feature = "force-scalar") {
-                return Isa::Scalar;
-            }
-            match std::env::var("DITTO_SIMD").as_deref() {
-                Ok("off") | Ok("scalar") | Ok("0") => Isa::Scalar,
-                Ok("avx2") => best.min(Isa::Avx2Fma),
-                _ => best,
-            }
-        })
+        match Isa::try_active() {
+            Ok(isa) => isa,
+            Err(_) => Isa::Scalar,
+        }
+    }
+
+    /// Class: not applicable. The instruction set the kernels use ([`Isa::active`]), or the
+    /// error that `DITTO_SIMD`'s value is (read once per process, so the answer never
+    /// changes).
+    ///
+    /// Errors: [`crate::canonical::ErrorKind::InvalidEnvironment`], naming the allowed values.
+    pub fn try_active() -> Result<Isa, Error> {
+        static ACTIVE: OnceLock<Result<Isa, Error>> = OnceLock::new();
+        ACTIVE
+            .get_or_init(|| {
+                let level = SimdLevel::from_env().map(SimdLevel::isa);
+                if let Err(e) = &level {
+                    tracing::warn!("ditto canonical kernels: {e}; running the scalar path");
+                }
+                level
+            })
+            .clone()
+    }
+
+    /// Class: not applicable. The instruction set's name: `scalar`, `avx2-fma` or `avx512`
+    /// (what provenance records).
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Scalar => "scalar",
+            Isa::Avx2Fma => "avx2-fma",
+            Isa::Avx512 => "avx512",
+        }
     }
 
     /// Class: not applicable. Every instruction set this CPU can run, scalar first (for tests
@@ -102,6 +133,12 @@ impl Isa {
             Isa::Avx2Fma => (6, 16),
             Isa::Avx512 => (8, 32),
         }
+    }
+}
+
+impl fmt::Display for Isa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
