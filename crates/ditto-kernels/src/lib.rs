@@ -11,6 +11,7 @@
 //! `crates/ditto-kernels/DETERMINISM.md` classes every Backend op on NdArray and on Wgpu,
 //! each claim backed by a test.
 
+mod adapter;
 mod audit;
 mod backend;
 mod build_check;
@@ -26,9 +27,11 @@ mod rng_state;
 mod strict;
 mod trace;
 
+pub use adapter::GpuAdapter;
 pub use audit::{CanonicalClass, OpClass, all_ops, canonical_class, op_class, record_ops};
 pub use backend::Ditto;
 pub use build_check::{BuildReport, BurnFeature, FeatureError, build_check};
+pub use canonical::CANONICAL_SPEC_VERSION;
 pub use config::{DittoConfig, KernelMode, Strict};
 pub use inner::{BackendKind, HostF32, Inner};
 pub use rng_state::RngState;

@@ -27,11 +27,13 @@
 //! `ops.bin` (see [`OpTrace`]; [`compare_op_traces`] finds the first op that differs).
 
 mod atomic;
+mod attest;
 mod checkpoint;
 mod checkpoint_header;
 mod compare;
 mod config;
 mod data;
+mod env_check;
 mod error;
 mod integrity;
 mod load;
@@ -53,8 +55,13 @@ mod seeds;
 mod state;
 mod timing;
 mod trainer;
+mod verification;
 
 pub use atomic::{FaultHook, NoFaults, WriteStage, write_atomic, write_atomic_with};
+pub use attest::{
+    ClaimCheck, ClaimDiff, DataClaims, FileClaim, Reproduce, STATEMENT_FORMAT, STATEMENT_VERSION,
+    Statement,
+};
 pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION};
 pub use checkpoint_header::CheckpointHeader;
 pub use compare::{
@@ -69,6 +76,7 @@ pub use config::{
 pub use data::{Batch, BatchTargets, TrainData};
 pub use ditto_data::csv::LabelColumn;
 pub use ditto_data::{FilePin, Sha256Digest};
+pub use env_check::{EnvCheck, EnvFacts, EnvRow, Environment, Factor, Promise, RunFacts, Shown};
 pub use error::{Error, ErrorKind};
 pub use integrity::Integrity;
 pub use load::{load_params, load_params_from};
@@ -84,12 +92,15 @@ pub use op_trace::{
     OpTrace, OpsHeader, StepRange, TensorLine, compare_op_traces,
 };
 pub use params::{ParamValues, fingerprint, read_params, write_params};
-pub use provenance::{BURN_VERSION, Provenance};
+pub use provenance::{BURN_VERSION, BuildInfo, Project, Provenance};
 pub use records::{EvalLine, MetricsLine, RunSummary, TraceLine, TrainLine, parse_lines};
 pub use report::write_report;
 pub use run_id::RunId;
 pub use schedule::learning_rate;
-pub use seeds::RunSeeds;
+pub use seeds::{RunSeeds, SeedLabel};
 pub use state::RunState;
 pub use timing::LoopTimes;
 pub use trainer::{RUN_FILES, TrainBackend, Trained, Trainer, locate_checkpoint};
+pub use verification::{
+    Machine, VERIFICATIONS, Verification, VerificationKind, VerificationVerdict,
+};

@@ -30,6 +30,7 @@ use crate::lock::RunLock;
 use crate::model_record::{ModelOrigin, type_name_of};
 use crate::objective::{Classification, Objective};
 use crate::op_trace::StepRange;
+use crate::provenance::BuildInfo;
 use crate::records::RunSummary;
 pub use fresh::RUN_FILES;
 use fresh::{Replacement, refuse_existing_run};
@@ -77,6 +78,7 @@ pub struct Trainer<O = Classification> {
     trace_ops: Option<StepRange>,
     overwrite: bool,
     origin: ModelOrigin,
+    program: Option<BuildInfo>,
 }
 
 /// Class: as the run. A finished run: the trained model, its summary and its directory.
@@ -115,6 +117,7 @@ impl Trainer<Classification> {
             trace_ops: None,
             overwrite: false,
             origin: ModelOrigin::Program,
+            program: None,
         })
     }
 
@@ -152,7 +155,26 @@ impl<O> Trainer<O> {
             trace_ops: self.trace_ops,
             overwrite: self.overwrite,
             origin: self.origin,
+            program: self.program,
         }
+    }
+
+    /// Class: not applicable (a record). The project whose program runs this trainer, as
+    /// `ditto::build_info!()` ([`crate::build_info!`]) captured it in the caller's crate: the
+    /// run records its name, version and source directory, and the commit and dirty flag of
+    /// the git checkout holding that directory (`manifest.json`, every checkpoint, `ditto
+    /// attest`). Without it the run records no project and no commit: ditto cannot tell
+    /// where an installed program's source is.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), ditto_train::Error> {
+    /// let trainer = ditto_train::Trainer::new(Default::default())?
+    ///     .program_info(ditto_train::build_info!());
+    /// # Ok(()) }
+    /// ```
+    pub fn program_info(mut self, info: BuildInfo) -> Self {
+        self.program = Some(info);
+        self
     }
 
     /// Class: not applicable. Whether a fresh run may replace a run already in its directory
@@ -257,6 +279,7 @@ impl<O> Trainer<O> {
                 trace_start: Ditto::<I>::start_op_trace,
                 trace_take: Ditto::<I>::take_op_trace,
                 configure: Some((Ditto::<I>::configure, ditto)),
+                adapter: I::adapter,
             };
             self.go::<TrainBackend<I>, M>(model, data, device, hooks)
         })
@@ -305,6 +328,7 @@ impl<O> Trainer<O> {
             trace_start: |_| {},
             trace_take: |_| Vec::new(),
             configure: None,
+            adapter: |_| None,
         };
         in_pool(move || self.go::<B, M>(model, data, device, hooks))
     }
@@ -371,6 +395,7 @@ impl<O> Trainer<O> {
             trace_ops: self.trace_ops,
             hooks,
             origin: self.origin,
+            program: self.program.as_ref(),
         };
         match run::run::<B, M, O>(model, &self.objective, &cx) {
             Ok((model, summary)) => {

@@ -7,7 +7,7 @@ use burn::module::AutodiffModule;
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
 use ditto_data::LoaderState;
-use ditto_kernels::{DittoConfig, OpRecord, RngState};
+use ditto_kernels::{DittoConfig, GpuAdapter, OpRecord, RngState};
 use ditto_rng::{BurnDefaults, reinit};
 
 use crate::checkpoint::Checkpoint;
@@ -20,7 +20,7 @@ use crate::objective::{Objective, scalar};
 use crate::op_trace::{OpTraceWriter, StepRange};
 use crate::params::{fingerprint, read_params};
 use crate::progress::Progress;
-use crate::provenance::Provenance;
+use crate::provenance::{BuildInfo, Provenance};
 use crate::records::{EvalLine, MetricsLine, RunSummary, TraceLine, TrainLine};
 use crate::run_id::RunId;
 use crate::schedule::learning_rate;
@@ -49,6 +49,8 @@ pub(crate) struct Hooks<D> {
     /// Configures ditto's decorator on a peer thread, with the run's config; `None` without
     /// the decorator (which cannot cut batches).
     pub(crate) configure: Option<Configure<D>>,
+    /// The device's GPU adapter, for the provenance (`Inner::adapter`).
+    pub(crate) adapter: fn(&D) -> Option<GpuAdapter>,
 }
 
 /// Everything a run needs besides the model and the objective.
@@ -64,6 +66,8 @@ pub(crate) struct Ctx<'a, D> {
     pub(crate) hooks: Hooks<D>,
     /// Where the model came from (what `model.json` and the report say).
     pub(crate) origin: ModelOrigin,
+    /// The caller's project (`Trainer::program_info`).
+    pub(crate) program: Option<&'a BuildInfo>,
 }
 
 /// Trains `model` as `cx` says and returns it with the run's summary.
@@ -153,7 +157,9 @@ where
         .map_err(|e| Error::io(out, "creating run directory", e))?;
     write_text(&out.join("config.toml"), &config.to_toml()?)?;
     let manifest = Manifest {
-        provenance: Provenance::collect(&B::name(device), &format!("{device:?}")),
+        provenance: Provenance::collect(&B::name(device), &format!("{device:?}"))
+            .with_gpu((cx.hooks.adapter)(device))
+            .with_project(cx.program),
         run_id: run_id.clone(),
         program: Some(Program::current()),
     };
