@@ -57,6 +57,8 @@ impl GpuAdapter {
 
 #[cfg(feature = "wgpu")]
 pub(crate) mod query {
+    use std::future::Future;
+
     use super::GpuAdapter;
     use burn::backend::wgpu::WgpuDevice;
 
@@ -133,7 +135,7 @@ pub(crate) mod query {
     }
 
     /// Runs a future to completion on this thread (wgpu's native futures resolve at once).
-    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    fn block_on<F: Future>(future: F) -> F::Output {
         use std::sync::Arc;
         use std::task::{Context, Poll, Wake, Waker};
         struct Unpark(std::thread::Thread);

@@ -196,7 +196,10 @@ where
     const KIND: BackendKind = BackendKind::Wgpu;
 
     fn adapter(device: &Self::Device) -> Option<GpuAdapter> {
-        crate::adapter::query::wgpu_adapter(device)
+        // `Self::Device` is `WgpuDevice`, which the bounds above do not let the compiler see.
+        let any: &dyn std::any::Any = device;
+        any.downcast_ref::<burn::backend::wgpu::WgpuDevice>()
+            .and_then(crate::adapter::query::wgpu_adapter)
     }
 }
 

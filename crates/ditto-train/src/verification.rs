@@ -169,7 +169,12 @@ impl Verification {
             at_unix_s: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
-            rerun_dir: rerun_dir.map(|d| d.display().to_string()),
+            rerun_dir: rerun_dir.map(|d| {
+                std::path::absolute(d)
+                    .unwrap_or_else(|_| d.to_path_buf())
+                    .display()
+                    .to_string()
+            }),
         }
     }
 

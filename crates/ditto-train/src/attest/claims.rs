@@ -117,9 +117,9 @@ impl Statement {
                 .find(|(f, _)| *f == claim.role)
                 .map(|(_, sha)| format!("sha256 {sha}"));
             c.claim(
-                format!("bundled {}", claim.role),
+                format!("bundled {} compiled into this ditto", claim.role),
                 sha(claim.sha256.as_deref()),
-                compiled.unwrap_or_else(|| "no such file compiled into this ditto".into()),
+                compiled.unwrap_or_else(|| "no such file".into()),
             );
         }
         if let Some(dir) = data_dir {

@@ -46,9 +46,17 @@ fn cell_text(s: &str) -> String {
     s.replace(['\n', '\r'], " ").replace('|', "\\|")
 }
 
+/// Prose in a table: also no HTML (`<parameter path>` is text, not a tag).
+fn prose(s: &str) -> String {
+    cell_text(s)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 fn cell(c: &Cell) -> String {
     match c {
-        Cell::Text(t) => cell_text(t),
+        Cell::Text(t) => prose(t),
         Cell::Code(t) => {
             let t = cell_text(t);
             if t.contains('`') {
@@ -68,7 +76,10 @@ mod tests {
     fn literals_cannot_break_out_of_their_cells_or_blocks() {
         assert_eq!(fence_for("a = 1"), "```");
         assert_eq!(fence_for("x ```` y"), "`````");
-        assert_eq!(cell(&Cell::Text("a|b\nc".into())), "a\\|b c");
+        assert_eq!(
+            cell(&Cell::Text("a|b\nc <p> &".into())),
+            "a\\|b c &lt;p&gt; &amp;"
+        );
         assert_eq!(cell(&Cell::Code("run `x`".into())), "`` run `x` ``");
         assert_eq!(cell(&Cell::Code("abc".into())), "`abc`");
     }

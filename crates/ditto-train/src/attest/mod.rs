@@ -222,13 +222,14 @@ impl Statement {
         TrainConfig::from_recorded_toml(&self.config_toml)
     }
 
-    /// Class: not applicable. Where the model came from (`None` for runs from before
-    /// `model.json`: then the config's `[model]` says).
+    /// Class: not applicable. Where the model came from: `model.json`'s origin, or for runs
+    /// from before it the config's `[model]` (`custom`: a program's).
     pub fn origin(&self) -> ModelOrigin {
-        match &self.model {
-            Some(m) => m.origin,
-            None if self.config_toml.contains("kind = \"custom\"") => ModelOrigin::Program,
-            None => ModelOrigin::Config,
+        match (&self.model, self.config()) {
+            (Some(m), _) => m.origin,
+            (None, Ok(c)) if c.model.kind() != "custom" => ModelOrigin::Config,
+            // A custom model, or a config that does not parse: nothing ditto can replay.
+            (None, _) => ModelOrigin::Program,
         }
     }
 
@@ -312,3 +313,6 @@ fn reproduce(config: &TrainConfig, model: Option<&ModelRecord>, m: &Manifest) ->
         then: "ditto attest --verify STATEMENT.json --run NEW_RUN_DIR".to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests;

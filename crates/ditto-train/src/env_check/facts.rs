@@ -147,6 +147,26 @@ impl EnvFacts {
             .map_err(|e| Error::with_source(ErrorKind::Invalid, None, "the manifest", e))
     }
 
+    /// Class: not applicable. The same facts without those of a program's build (ditto, Burn,
+    /// canonical spec and rustc versions, `Cargo.lock`, the program and its project): what a
+    /// check made by another program knows of this machine for a run whose model a program
+    /// built. [`crate::EnvCheck::compare`] then notes those factors as not compared, rather
+    /// than judging the `ditto` binary's build against the run's program's.
+    pub fn machine_only(self) -> Self {
+        Self {
+            ditto_version: None,
+            burn_version: None,
+            rustc_version: None,
+            cargo_lock_blake3: None,
+            canonical_spec_version: None,
+            git_commit: None,
+            git_dirty: None,
+            project: None,
+            program: None,
+            ..self
+        }
+    }
+
     /// Class: not applicable. The fields of a manifest's or checkpoint provenance's JSON text.
     ///
     /// Errors: [`ErrorKind::Invalid`] for text that is not such a record.
@@ -225,6 +245,28 @@ mod tests {
         assert_eq!(f.kernel_isa, Some(Shown("avx2".into())));
         assert_eq!(f.matmul_isa, Some(Shown(r#"{"level":"sse2"}"#.into())));
         assert!(EnvFacts::parse("[1]", None).is_err());
+    }
+
+    #[test]
+    fn a_machine_only_view_keeps_the_machine_and_drops_the_build() {
+        let p = Provenance::collect("ditto<ndarray>", "Cpu");
+        let m = Manifest {
+            provenance: p.clone(),
+            run_id: None,
+            program: Some(Program::current()),
+        };
+        let f = EnvFacts::of_manifest(&m).unwrap().machine_only();
+        assert_eq!(f.cpu_model, p.cpu_model);
+        assert_eq!(f.threads, Some(p.threads));
+        assert_eq!(f.target.as_deref(), Some(p.target.as_str()));
+        assert_eq!(
+            (f.ditto_version, f.rustc_version, f.program),
+            (None, None, None)
+        );
+        assert_eq!(
+            (f.cargo_lock_blake3, f.canonical_spec_version),
+            (None, None)
+        );
     }
 
     #[test]

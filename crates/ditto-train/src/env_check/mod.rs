@@ -3,6 +3,7 @@
 //! factor (`rules.rs`, the table of REPRODUCIBILITY.md). What `ditto env --check` prints, and
 //! `ditto resume`, `replay` and `attest --verify` print when the environment differs.
 
+mod factor;
 mod facts;
 mod rules;
 
@@ -12,9 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Mode;
 use crate::model_record::ModelOrigin;
+use crate::provenance::Project;
+pub use factor::Factor;
 pub(crate) use facts::read_model;
 pub use facts::{EnvFacts, Environment, RunFacts, Shown};
-pub use rules::{Factor, Promise};
+pub use rules::Promise;
 
 /// Class: not applicable (a comparison of records). One factor whose value differs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,9 +58,19 @@ impl EnvCheck {
     ) -> Self {
         let cx = rules::RuleCx { run, here, origin };
         let mut rows = Vec::new();
+        let mut unknown_here = Vec::new();
         for factor in Factor::ALL {
             let (a, b) = (factor.value(run), factor.value(here));
-            if a == b || (factor.needs_both() && (a.is_none() || b.is_none())) {
+            if a == b {
+                continue;
+            }
+            if b.is_none() {
+                // Recorded by the run, not known to this check (a library run's build,
+                // checked by the `ditto` binary): nothing to compare, and the note says so.
+                unknown_here.push(factor.name());
+                continue;
+            }
+            if factor.needs_both() && a.is_none() {
                 continue;
             }
             let (mut canonical, mut run_to_run) = rules::judge(factor, &cx);
@@ -80,16 +93,30 @@ impl EnvCheck {
             });
         }
         let mut notes = Vec::new();
-        for (side, env) in [("the run's", run), ("this", here)] {
-            if env.facts.git_dirty == Some(true)
-                && let Some(p) = &env.facts.project
-            {
-                notes.push(format!(
-                    "{side} project `{}` had uncommitted changes: its commit does not identify \
-                     its source",
-                    p.name
-                ));
-            }
+        if !unknown_here.is_empty() {
+            notes.push(format!(
+                "not compared: {} (recorded by the run, not known here: this ditto does not \
+                 record them, or, for a model a program built, they are that program's build's, \
+                 which its rerun records)",
+                unknown_here.join(", ")
+            ));
+        }
+        fn dirty(env: &Environment) -> Option<&Project> {
+            (env.facts.git_dirty == Some(true))
+                .then_some(env.facts.project.as_ref())
+                .flatten()
+        }
+        let sides = match (dirty(run), dirty(here)) {
+            (Some(p), Some(_)) => Some((p, "the run's and this process's project")),
+            (Some(p), None) => Some((p, "the run's project")),
+            (None, Some(p)) => Some((p, "this process's project")),
+            (None, None) => None,
+        };
+        if let Some((p, side)) = sides {
+            notes.push(format!(
+                "{side} `{}` had uncommitted changes: its commit does not identify its source",
+                p.name
+            ));
         }
         Self { mode, rows, notes }
     }
@@ -183,7 +210,9 @@ impl fmt::Display for EnvCheck {
             } else {
                 ""
             };
-            writeln!(f, "{}{mark}", self.verdict(mode))?;
+            let verdict = self.verdict(mode);
+            let rest = verdict.strip_prefix(mode.name()).unwrap_or(&verdict);
+            writeln!(f, "{mode}{mark}{rest}")?;
         }
         if self.mode == Mode::Off {
             writeln!(f, "{} (this run's mode)", self.verdict(Mode::Off))?;

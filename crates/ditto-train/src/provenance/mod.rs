@@ -77,6 +77,9 @@ pub struct Provenance {
     /// driver, graphics API; `None` for the CPU backend or when it could not be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpu: Option<GpuAdapter>,
+    // The instruction sets the kernels ran on (`kernel_isa`, `matmul_isa`) belong here; they
+    // come with the `DITTO_SIMD` level work (issue 27, item 1). `EnvFacts` already reads and
+    // compares them wherever a record holds them, and `ditto attest` shows them.
 }
 
 /// Class: not applicable (data). The Burn version ditto is built against.
@@ -166,4 +169,49 @@ fn cpu_features() -> Vec<String> {
         }
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::Manifest;
+
+    /// A manifest as ditto wrote it before the machine, project and GPU were recorded
+    /// (FORMAT.md's provenance, with the manifest's own fields).
+    const OLD: &str = r#"{"ditto_version":"0.1.0","burn_version":"0.21.0",
+        "rustc_version":"rustc 1.95.0 (59807616e 2026-04-14)","target":"x86_64-unknown-linux-gnu",
+        "cpu_features":["avx2","fma"],"os":"linux","backend":"ditto<ndarray>","device":"Cpu",
+        "threads":2,"cargo_lock_blake3":"ab","git_commit":"0123",
+        "run_id":"00112233445566778899aabbccddeeff","program":null}"#;
+
+    #[test]
+    fn records_from_before_the_new_fields_still_load() {
+        let m: Manifest = serde_json::from_str(OLD).unwrap();
+        let p = &m.provenance;
+        assert_eq!(p.git_commit.as_deref(), Some("0123"));
+        assert_eq!((p.git_dirty, &p.project, &p.gpu), (None, &None, &None));
+        assert_eq!((&p.cpu_model, p.canonical_spec_version), (&None, None));
+        // Written back, an old record gains no field it did not have.
+        let back = serde_json::to_value(&m).unwrap();
+        let old: serde_json::Value = serde_json::from_str(OLD).unwrap();
+        assert_eq!(back, old);
+    }
+
+    #[test]
+    fn a_named_project_records_its_checkout() {
+        let info = crate::build_info!();
+        let p = Provenance::collect("ditto<ndarray>", "Cpu").with_project(Some(&info));
+        let project = p.project.as_ref().unwrap();
+        assert_eq!(project.name, "ditto-train");
+        // This crate is built from a git checkout in development; from a packaged source it
+        // is not, and then nothing is claimed.
+        let git = project::git_state(Path::new(info.manifest_dir));
+        assert_eq!(p.git_commit, git.as_ref().map(|g| g.commit.clone()));
+        assert_eq!(p.git_dirty, git.and_then(|g| g.dirty));
+        let none = Provenance::collect("ditto<ndarray>", "Cpu").with_project(None);
+        assert_eq!(
+            (none.project, none.git_commit, none.git_dirty),
+            (None, None, None)
+        );
+    }
 }
