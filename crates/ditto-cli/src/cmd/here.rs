@@ -93,7 +93,7 @@ pub(crate) fn check(
 /// Prints `check` on stderr when the environments differ (what `resume` and `replay` say
 /// before they train).
 pub(crate) fn print_if_different(check: &EnvCheck) {
-    if check.differs() || !check.notes.is_empty() {
+    if check.differs() {
         eprintln!("environment: {check}");
     }
 }

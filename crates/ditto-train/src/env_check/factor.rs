@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::ParallelConfig;
+use crate::config::{BackendKind, ParallelConfig};
 use crate::env_check::facts::Environment;
 
 /// Class: not applicable (a classification). One factor of a run's environment.
@@ -149,13 +149,13 @@ impl Factor {
                 Some(d) => format!("{} ({d})", env.backend.name()),
                 None => env.backend.name().to_owned(),
             }),
-            Factor::Gpu => f.gpu.as_ref().map(|g| {
+            Factor::Gpu => gpu(env, |g| {
                 format!(
                     "{} ({}, vendor {} device {})",
                     g.name, g.device_type, g.vendor_id, g.device_id
                 )
             }),
-            Factor::GpuDriver => f.gpu.as_ref().map(|g| {
+            Factor::GpuDriver => gpu(env, |g| {
                 format!("{} {} ({})", g.driver, g.driver_info, g.api)
                     .trim()
                     .to_owned()
@@ -177,6 +177,17 @@ impl Factor {
     /// library run, does not know the run's program).
     pub fn needs_both(self) -> bool {
         matches!(self, Factor::Program | Factor::ProjectSource)
+    }
+}
+
+/// A GPU adapter's value: `show(adapter)`; on the CPU backend, where no GPU computes, `none`
+/// (a value, so that a Wgpu run continued on the CPU shows the change); `None` when a Wgpu
+/// run's adapter was not recorded or could not be read.
+fn gpu(env: &Environment, show: impl Fn(&ditto_kernels::GpuAdapter) -> String) -> Option<String> {
+    match (&env.facts.gpu, env.backend) {
+        (Some(g), _) => Some(show(g)),
+        (None, BackendKind::Ndarray) => Some("none (the CPU backend)".to_owned()),
+        (None, BackendKind::Wgpu) => None,
     }
 }
 
