@@ -17,7 +17,7 @@ pub(super) fn render(s: &Statement) -> String {
         for block in section.blocks {
             match block {
                 Block::Para(p) => {
-                    let _ = writeln!(tex, "{}\n", escape(&p));
+                    let _ = writeln!(tex, "{}\n", para(&p));
                 }
                 Block::Code(_, text) => {
                     let _ = writeln!(
@@ -60,6 +60,18 @@ fn cell(c: &Cell) -> String {
     }
 }
 
+/// A paragraph: its `code` spans (between backticks, as in the Markdown) as `\texttt`, the
+/// rest escaped.
+fn para(p: &str) -> String {
+    p.split('`')
+        .enumerate()
+        .map(|(i, part)| match i % 2 {
+            0 => escape(part),
+            _ => format!("\\texttt{{{}}}", escape(part)),
+        })
+        .collect()
+}
+
 /// Text with LaTeX's special characters written as the characters themselves.
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -93,6 +105,10 @@ mod tests {
             escape(r"a_b 50% $x$ {y} #1 & c\d ^ ~ <> | `"),
             "a\\_b 50\\% \\$x\\$ \\{y\\} \\#1 \\& c\\textbackslash{}d \\textasciicircum{} \
              \\textasciitilde{} \\textless{}\\textgreater{} \\textbar{} \\textasciigrave{}"
+        );
+        assert_eq!(
+            para("run `ditto attest --verify F_1` now"),
+            "run \\texttt{ditto attest --verify F\\_1} now"
         );
         assert_eq!(
             cell(&Cell::Code("layers.0.weight".into())),

@@ -161,8 +161,8 @@ impl<O> Trainer<O> {
 
     /// Class: not applicable (a record). The project whose program runs this trainer, as
     /// `ditto::build_info!()` ([`crate::build_info!`]) captured it in the caller's crate: the
-    /// run records its name, version and source directory, and the commit and dirty flag of
-    /// the git checkout holding that directory (`manifest.json`, every checkpoint, `ditto
+    /// run records its name, version, source directory and `Cargo.lock` hash, and the commit
+    /// and dirty flag of the git checkout holding that directory (`manifest.json`, every checkpoint, `ditto
     /// attest`). Without it the run records no project and no commit: ditto cannot tell
     /// where an installed program's source is.
     ///
