@@ -122,7 +122,7 @@ pub enum Reproduce {
         /// Its working directory.
         cwd: Option<String>,
         /// Its project (crate name, version, source directory), when it named one.
-        project: Option<Project>,
+        project: Option<Box<Project>>,
         /// The project's git commit, when known.
         git_commit: Option<String>,
         /// Whether that checkout had uncommitted changes.
@@ -306,7 +306,7 @@ fn reproduce(config: &TrainConfig, model: Option<&ModelRecord>, m: &Manifest) ->
         exe: p.map(|p| p.exe.clone()),
         exe_blake3: p.and_then(|p| p.exe_blake3.clone()),
         cwd: p.and_then(|p| p.cwd.clone()),
-        project: m.provenance.project.clone(),
+        project: m.provenance.project.clone().map(Box::new),
         git_commit: m.provenance.git_commit.clone(),
         git_dirty: m.provenance.git_dirty,
         cargo_lock_blake3: m.provenance.cargo_lock_blake3.clone(),
