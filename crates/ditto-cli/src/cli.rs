@@ -31,6 +31,13 @@ pub(crate) enum Command {
     /// drift, 1 when one does not, 2 on errors or failed cells. A rerun skips the cells
     /// already finished.
     Sweep(crate::cmd::sweep::Args),
-    /// Print the provenance a run would record on this machine (JSON).
+    /// Print the provenance a run would record on this machine (JSON). With `--check RUN`:
+    /// compare this machine with the run's recorded environment and say, per mode, whether
+    /// the same bits are owed here (exit 0 when the run's mode owes them, 1 when not).
     Env(crate::cmd::env::Args),
+    /// Print a statement of a finished run (Markdown, `--json`, `--latex`): what it trained,
+    /// on which data, with which config and seeds, in which environment, what it reached and
+    /// what was verified where. With `--verify FILE`: check a statement on this machine (exit
+    /// 0 when every claim holds, 1 when one does not).
+    Attest(crate::cmd::attest::Args),
 }

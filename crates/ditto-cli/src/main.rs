@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Inspect(a) => cmd::inspect::exec(a),
         Command::Sweep(a) => cmd::sweep::exec(a),
         Command::Env(a) => cmd::env::exec(a),
+        Command::Attest(a) => cmd::attest::exec(a),
     };
     match result {
         Ok(code) => code,

@@ -2,6 +2,8 @@
 
 use burn::tensor::backend::Backend;
 
+use crate::adapter::GpuAdapter;
+
 /// Class: not applicable (a classification). The backend families whose determinism ditto has
 /// audited (see `DETERMINISM.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -90,6 +92,15 @@ pub trait Inner: Backend {
     /// `log_sigmoid_backward`, `attention` and negative integer powers, which call `clamp` or
     /// `recip` (`crates/ditto-kernels/DETERMINISM.md`, "Your Cargo features").
     const FEATURE_PROOF: bool = false;
+
+    /// Class: not applicable (reads the machine). The GPU adapter `device` runs on, for the
+    /// run's provenance, or `None` for a device that is not a GPU adapter (the CPU backend)
+    /// or whose adapter cannot be read (see [`GpuAdapter`]'s module: Wgpu's is asked of wgpu
+    /// again, without creating a second device).
+    fn adapter(device: &Self::Device) -> Option<GpuAdapter> {
+        let _ = device;
+        None
+    }
 }
 
 /// Class: exact (the tensor's own values). An f32 tensor's values in row-major order, read
@@ -183,6 +194,13 @@ where
     BT: burn::backend::wgpu::BoolElement,
 {
     const KIND: BackendKind = BackendKind::Wgpu;
+
+    fn adapter(device: &Self::Device) -> Option<GpuAdapter> {
+        // `Self::Device` is `WgpuDevice`, which the bounds above do not let the compiler see.
+        let any: &dyn std::any::Any = device;
+        any.downcast_ref::<burn::backend::wgpu::WgpuDevice>()
+            .and_then(crate::adapter::query::wgpu_adapter)
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! `crates/ditto-kernels/DETERMINISM.md` classes every Backend op on NdArray and on Wgpu,
 //! each claim backed by a test.
 
+mod adapter;
 mod audit;
 mod backend;
 mod build_check;
@@ -27,9 +28,11 @@ mod rng_state;
 mod strict;
 mod trace;
 
+pub use adapter::GpuAdapter;
 pub use audit::{CanonicalClass, OpClass, all_ops, canonical_class, op_class, record_ops};
 pub use backend::Ditto;
 pub use build_check::{BuildReport, BurnFeature, FeatureError, build_check};
+pub use canonical::CANONICAL_SPEC_VERSION;
 pub use config::{DittoConfig, KernelMode, OnRefusal, Strict};
 pub use inner::{BackendKind, HostF32, Inner};
 pub use matmul_isa::MatmulIsa;

@@ -27,11 +27,13 @@
 //! `ops.bin` (see [`OpTrace`]; [`compare_op_traces`] finds the first op that differs).
 
 mod atomic;
+mod attest;
 mod checkpoint;
 mod checkpoint_header;
 mod compare;
 mod config;
 mod data;
+mod env_check;
 mod error;
 mod integrity;
 mod load;
@@ -57,8 +59,13 @@ mod state;
 mod task;
 mod timing;
 mod trainer;
+mod verification;
 
 pub use atomic::{FaultHook, NoFaults, WriteStage, write_atomic, write_atomic_with};
+pub use attest::{
+    ClaimCheck, ClaimDiff, DataClaims, FileClaim, Reproduce, STATEMENT_FORMAT, STATEMENT_VERSION,
+    Statement,
+};
 pub use checkpoint::{Checkpoint, Dtype, FORMAT, METADATA_KEY, TensorEntry, VERSION};
 pub use checkpoint_header::CheckpointHeader;
 pub use compare::{
@@ -74,6 +81,7 @@ pub use config::{
 pub use data::{Batch, BatchTargets, TaskData, TrainData};
 pub use ditto_data::csv::LabelColumn;
 pub use ditto_data::{FilePin, Sha256Digest};
+pub use env_check::{EnvCheck, EnvFacts, EnvRow, Environment, Factor, Promise, RunFacts, Shown};
 pub use error::{Error, ErrorKind};
 pub use integrity::Integrity;
 pub use load::{load_params, load_params_from, load_params_matching};
@@ -90,16 +98,19 @@ pub use op_trace::{
     OpTrace, OpsHeader, StepRange, TensorLine, compare_op_traces,
 };
 pub use params::{ParamValues, fingerprint, read_params, write_params};
-pub use provenance::{BURN_VERSION, Provenance};
+pub use provenance::{BURN_VERSION, BuildInfo, Project, Provenance};
 pub use read_options::ReadOptions;
 pub use records::{EvalLine, MetricsLine, RunSummary, Split, TraceLine, TrainLine, parse_lines};
 pub use report::write_report;
 pub use run_id::RunId;
 pub use schedule::learning_rate;
-pub use seeds::RunSeeds;
+pub use seeds::{RunSeeds, SeedLabel};
 pub use state::RunState;
 pub use task::Task;
 pub use timing::LoopTimes;
 pub use trainer::{
     RUN_FILES, TrainBackend, Trained, Trainer, locate_checkpoint, locate_checkpoint_with,
+};
+pub use verification::{
+    Machine, VERIFICATIONS, Verification, VerificationKind, VerificationVerdict,
 };

@@ -167,7 +167,10 @@ fn run(args: &Args) -> Result<String, ditto::train::Error> {
     let data = TrainData::bundled(&config)?;
     let device = Default::default();
     let model = ResidualMlp::new(data.features(), 96, 2, data.classes(), &device);
+    // `build_info!` expands here, in this crate: the run records this project, its
+    // Cargo.lock's hash and its git commit (with whether it had uncommitted changes).
     let trained = Trainer::new(config)?
+        .program_info(ditto::build_info!())
         .out(&args.out)
         .fit::<NdArray, _>(model, &data, &device)?;
     eprintln!(

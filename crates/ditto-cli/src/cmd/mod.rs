@@ -1,7 +1,10 @@
 //! The subcommands, one file each, and what they share: loading a config, training on the
 //! configured backend, printing a summary, setting the thread count.
 
+pub(crate) mod attest;
+pub(crate) mod attest_verify;
 pub(crate) mod env;
+pub(crate) mod here;
 pub(crate) mod inspect;
 pub(crate) mod replay;
 pub(crate) mod resume;
@@ -66,6 +69,7 @@ pub(crate) fn train(
 ) -> Res<RunSummary> {
     let data = TrainData::from_config(cfg)?;
     let mut trainer = Trainer::new(cfg.clone())?
+        .program_info(ditto_train::build_info!())
         .out(out)
         .verbose(true)
         .overwrite(overwrite);

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use crate::backend_arg::BackendArg;
 use crate::cmd::Res;
-use ditto_train::{Checkpoint, StepRange, TrainConfig, compare_checkpoints, compare_runs_with};
+use ditto_train::{
+    Checkpoint, RunFacts, StepRange, TrainConfig, Verification, VerificationKind,
+    compare_checkpoints, compare_runs_with,
+};
 
 /// The arguments of `ditto replay`.
 #[derive(clap::Args)]
@@ -61,6 +64,13 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
         if let Some(b) = a.backend {
             cfg.backend = b.kind();
         }
+        let run_dir = run.parent().map(|d| match d.file_name() {
+            Some(n) if n == "checkpoints" => d.parent().unwrap_or(d),
+            _ => d,
+        });
+        let (run_env, origin) = crate::cmd::here::of_checkpoint(&ck, &state.config, run_dir)?;
+        let (_, check) = crate::cmd::here::check(&run_env, origin, &cfg)?;
+        crate::cmd::here::print_if_different(&check);
         eprintln!(
             "replaying {} from scratch to step {}",
             run.display(),
@@ -81,7 +91,8 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
         for (field, va, vb) in &fields {
             println!("checkpoint: state `{field}` differs: {va} vs {vb}");
         }
-        return Ok(if tensors.is_empty() && fields.is_empty() {
+        let identical = tensors.is_empty() && fields.is_empty();
+        return Ok(if identical {
             println!(
                 "IDENTICAL: every tensor and the state match at step {}",
                 state.step
@@ -89,6 +100,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
             ExitCode::SUCCESS
         } else {
             println!("DIFFERENT");
+            crate::cmd::here::print_owed(&check, identical);
             ExitCode::from(1)
         });
     }
@@ -101,11 +113,26 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
     if let Some(b) = a.backend {
         cfg.backend = b.kind();
     }
+    let facts = RunFacts::read(&run)?;
+    let (here, check) = crate::cmd::here::check(&facts.env, facts.origin, &cfg)?;
+    crate::cmd::here::print_if_different(&check);
     let summary = crate::cmd::train(&cfg, None, &out, None, a.trace_ops, false)?;
     crate::cmd::report(&summary, &out);
     let c = compare_runs_with(&run, &out, options)?;
     println!("{c}");
-    Ok(if c.identical() {
+    let identical = c.identical();
+    crate::cmd::here::print_owed(&check, identical);
+    let detail = c.to_string().lines().next().unwrap_or_default().to_owned();
+    let v = Verification::new(
+        VerificationKind::Replay,
+        identical,
+        detail,
+        &here.provenance,
+        &check,
+        Some(&out),
+    );
+    crate::cmd::here::record(&v, &run);
+    Ok(if identical {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -54,6 +54,7 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
         .run_state()
         .map_err(|e| format!("{}: {e}", ck_path.display()))?;
     eprintln!("resuming {} at step {}", ck_path.display(), state.step);
+    let recorded = state.config.clone();
     let mut cfg = crate::cmd::relocated(state.config, a.data_dir.as_deref())?;
     if let Some(b) = a.backend {
         cfg.backend = b.kind();
@@ -65,6 +66,9 @@ pub(crate) fn exec(a: Args) -> Res<ExitCode> {
         cfg.parallel.accumulate = k;
     }
     cfg.validate()?;
+    let (run_env, origin) = crate::cmd::here::of_checkpoint(&ck, &recorded, Some(&out))?;
+    let (_, check) = crate::cmd::here::check(&run_env, origin, &cfg)?;
+    crate::cmd::here::print_if_different(&check);
     let summary = crate::cmd::train(&cfg, Some(ck), &out, a.max_steps, a.trace_ops, false)?;
     crate::cmd::report(&summary, &out);
     Ok(ExitCode::SUCCESS)

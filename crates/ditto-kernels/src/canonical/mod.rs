@@ -42,3 +42,13 @@ pub mod softmax;
 
 pub use error::{Error, ErrorKind};
 pub use simd::{Isa, SimdLevel};
+
+/// Class: not applicable (a version number). The version of the canonical specification
+/// (`crates/ditto-kernels/CANONICAL.md`) that these kernels implement. It changes whenever a
+/// canonical kernel's bits change for some input (a new operation order, another constant,
+/// another NaN or signed-zero rule, an op moved to or from the canonical path), and only
+/// then: two builds with the same value give canonical mode the same bits. Every run records
+/// it (`ditto_train::Provenance::canonical_spec_version`), and `ditto env --check` reports a
+/// difference as one canonical mode does not promise identity across. A change is a
+/// "Reproducibility-breaking" CHANGELOG entry, like the pinned fingerprints it moves.
+pub const CANONICAL_SPEC_VERSION: u32 = 1;

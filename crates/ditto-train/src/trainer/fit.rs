@@ -126,6 +126,7 @@ impl<O> Trainer<O> {
             trace_take: |_| Vec::new(),
             configure: None,
             refusal: |_| None,
+            adapter: |_| None,
         };
         in_pool(move || {
             let task = ObjectiveTask {
@@ -149,6 +150,7 @@ impl<O> Trainer<O> {
             overwrite,
             origin,
             init_rule,
+            program,
         } = self;
         let trainer = Trainer {
             config,
@@ -161,6 +163,7 @@ impl<O> Trainer<O> {
             overwrite,
             origin,
             init_rule,
+            program,
         };
         (objective, trainer)
     }
@@ -257,6 +260,7 @@ impl Trainer<()> {
                 trace_take: Ditto::<I>::take_op_trace,
                 configure: Some((Ditto::<I>::configure, crate::refusal::recording(ditto))),
                 refusal: Ditto::<I>::take_refusal,
+                adapter: I::adapter,
             };
             self.go::<TrainBackend<I>, M, T, D>(model, task, feed, device, hooks)
         })
@@ -326,6 +330,7 @@ impl Trainer<()> {
             hooks,
             origin: self.origin,
             init_rule: self.init_rule.as_ref(),
+            program: self.program.as_ref(),
         };
         match run::run::<B, M, T, D>(model, task, feed, &cx) {
             Ok((model, summary)) => {

@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, ErrorKind};
 use crate::lock::{LOCK_FILE, RunLock};
 use crate::op_trace::{OPS_BIN, OPS_JSONL};
+use crate::verification::VERIFICATIONS;
 
 /// Class: not applicable (file names). The files a run writes at the top of its directory
-/// (besides `checkpoints/step-*.safetensors`, `checkpoints/best-*.safetensors` and, while a process writes, `ditto.lock`).
+/// (besides `checkpoints/step-*.safetensors`, `checkpoints/best-*.safetensors` and, while a
+/// process writes, `ditto.lock`), and `verifications.jsonl`, which `ditto replay` and
+/// `ditto attest --verify` append to it.
 pub const RUN_FILES: &[&str] = &[
     "config.toml",
     "manifest.json",
@@ -24,6 +27,7 @@ pub const RUN_FILES: &[&str] = &[
     "last.safetensors",
     OPS_JSONL,
     OPS_BIN,
+    VERIFICATIONS,
 ];
 
 /// What a directory holds: a run's files, and files that ditto did not write.

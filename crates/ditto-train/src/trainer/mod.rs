@@ -35,6 +35,7 @@ use crate::error::{Error, ErrorKind};
 use crate::model_record::ModelOrigin;
 use crate::objective::Classification;
 use crate::op_trace::StepRange;
+use crate::provenance::BuildInfo;
 use crate::records::RunSummary;
 pub(crate) use feed::loader;
 pub use fresh::RUN_FILES;
@@ -82,6 +83,7 @@ pub struct Trainer<O = Classification> {
     overwrite: bool,
     origin: ModelOrigin,
     init_rule: Option<init_policy::UserRule>,
+    program: Option<BuildInfo>,
 }
 
 /// Class: as the run. A finished run: the trained model, its summary and its directory.
@@ -121,6 +123,7 @@ impl Trainer<Classification> {
             overwrite: false,
             origin: ModelOrigin::Program,
             init_rule: None,
+            program: None,
         })
     }
 
@@ -159,7 +162,26 @@ impl<O> Trainer<O> {
             overwrite: self.overwrite,
             origin: self.origin,
             init_rule: self.init_rule,
+            program: self.program,
         }
+    }
+
+    /// Class: not applicable (a record). The project whose program runs this trainer, as
+    /// `ditto::build_info!()` ([`crate::build_info!`]) captured it in the caller's crate: the
+    /// run records its name, version, source directory and `Cargo.lock` hash, and the commit
+    /// and dirty flag of the git checkout holding that directory (`manifest.json`, every
+    /// checkpoint, `ditto attest`). Without it the run records no project and no commit: ditto
+    /// cannot tell where an installed program's source is.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), ditto_train::Error> {
+    /// let trainer = ditto_train::Trainer::new(Default::default())?
+    ///     .program_info(ditto_train::build_info!());
+    /// # Ok(()) }
+    /// ```
+    pub fn program_info(mut self, info: BuildInfo) -> Self {
+        self.program = Some(info);
+        self
     }
 
     /// Class: portable (the rule is a function of each parameter's path and shape). The rule

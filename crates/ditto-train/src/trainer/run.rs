@@ -8,7 +8,7 @@ use std::time::Instant;
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
 use ditto_data::{Dataset, LoaderState};
-use ditto_kernels::{DittoConfig, OpRecord, Refusal, RngState};
+use ditto_kernels::{DittoConfig, GpuAdapter, OpRecord, Refusal, RngState};
 use ditto_rng::{param_infos, reinit};
 
 use crate::checkpoint::Checkpoint;
@@ -20,7 +20,7 @@ use crate::monitor::MonitorState;
 use crate::op_trace::{OpTraceWriter, StepRange};
 use crate::params::{fingerprint, read_params};
 use crate::progress::Progress;
-use crate::provenance::Provenance;
+use crate::provenance::{BuildInfo, Provenance};
 use crate::records::{MetricsLine, RunSummary, Split, TraceLine};
 use crate::run_id::RunId;
 use crate::schedule::learning_rate;
@@ -53,6 +53,8 @@ pub(crate) struct Hooks<D> {
     pub(crate) configure: Option<Configure<D>>,
     /// Takes the first op strict mode refused on this thread (`Ditto::take_refusal`).
     pub(crate) refusal: fn(&D) -> Option<Refusal>,
+    /// The device's GPU adapter, for the provenance (`Inner::adapter`).
+    pub(crate) adapter: fn(&D) -> Option<GpuAdapter>,
 }
 
 /// Everything a run needs besides the model, the task and the data.
@@ -69,6 +71,8 @@ pub(crate) struct Ctx<'a, D> {
     pub(crate) origin: ModelOrigin,
     /// The user's init rule (`Trainer::init_rule`), if any.
     pub(crate) init_rule: Option<&'a UserRule>,
+    /// The caller's project (`Trainer::program_info`).
+    pub(crate) program: Option<&'a BuildInfo>,
 }
 
 /// `model` as the run starts from it: every parameter drawn from `root/init` by the user's
@@ -229,7 +233,9 @@ where
         .map_err(|e| Error::io(out, "creating run directory", e))?;
     write_text(&out.join("config.toml"), &config.to_toml()?)?;
     let manifest = Manifest {
-        provenance: Provenance::collect(&B::name(device), &format!("{device:?}")),
+        provenance: Provenance::collect(&B::name(device), &format!("{device:?}"))
+            .with_gpu((cx.hooks.adapter)(device))
+            .with_project(cx.program),
         run_id: run_id.clone(),
         program: Some(Program::current()),
     };
