@@ -40,4 +40,8 @@ pub(crate) enum Command {
     /// what was verified where. With `--verify FILE`: check a statement on this machine (exit
     /// 0 when every claim holds, 1 when one does not).
     Attest(crate::cmd::attest::Args),
+    /// Write a trained bundled model's outputs for new inputs (IDX or CSV) as CSV: one row
+    /// per input, its predicted class and every class's logit. In canonical mode each
+    /// input's outputs are the same bits for any batch size, position and thread count.
+    Predict(crate::cmd::predict::Args),
 }

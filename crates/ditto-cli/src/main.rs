@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => cmd::sweep::exec(a),
         Command::Env(a) => cmd::env::exec(a),
         Command::Attest(a) => cmd::attest::exec(a),
+        Command::Predict(a) => cmd::predict::exec(a).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

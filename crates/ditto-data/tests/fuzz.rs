@@ -148,6 +148,39 @@ fn fuzz_csv_two_files() {
     });
 }
 
+#[test]
+fn fuzz_csv_features() {
+    // Prediction inputs (`csv::read_features`): every width with and without a label column
+    // to skip, header on and off. Features are 4 bytes per input byte at most.
+    use csv::LabelColumn::{Index, Name};
+    let labels = [
+        None,
+        Some(Index(0)),
+        Some(Index(2)),
+        Some(Index(usize::MAX)),
+        Some(Name("label".into())),
+        Some(Name("species".into())),
+    ];
+    fuzz_support::fuzz("csv-features", csv_corpus(), 16, |b| {
+        let mut any = false;
+        for label in &labels {
+            for header in [false, true] {
+                for features in [0, 1, 2, 3, usize::MAX] {
+                    let r = csv::read_features(
+                        b,
+                        Path::new("predict.csv"),
+                        header,
+                        label.as_ref(),
+                        features,
+                    );
+                    any |= r.is_ok();
+                }
+            }
+        }
+        any
+    });
+}
+
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

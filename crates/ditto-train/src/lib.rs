@@ -46,6 +46,8 @@ mod objective;
 mod op_trace;
 mod optim_state;
 mod params;
+mod predict;
+mod predict_bundled;
 mod progress;
 mod provenance;
 mod read_options;
@@ -98,6 +100,8 @@ pub use op_trace::{
     OpTrace, OpsHeader, StepRange, TensorLine, compare_op_traces,
 };
 pub use params::{ParamValues, fingerprint, read_params, write_params};
+pub use predict::{Outputs, predict, predict_rows};
+pub use predict_bundled::BundledModel;
 pub use provenance::{BURN_VERSION, BuildInfo, Project, Provenance};
 pub use read_options::ReadOptions;
 pub use records::{EvalLine, MetricsLine, RunSummary, Split, TraceLine, TrainLine, parse_lines};

@@ -111,4 +111,12 @@ pub trait Task<B: Backend, M>: Send + Sync {
             ..Evaluation::default()
         }
     }
+
+    /// Class: as the ops. What [`crate::predict`] writes for `batch`: the model's outputs,
+    /// `[items, k]`, row `r` computed from item `r` alone (e.g. the logits of a classifier, or
+    /// of a language model's last position). Default: `None` (prediction is refused).
+    fn outputs(&self, model: &M, batch: &Self::Batch) -> Option<Tensor<B, 2>> {
+        let _ = (model, batch);
+        None
+    }
 }

@@ -6,6 +6,7 @@ pub(crate) mod attest_verify;
 pub(crate) mod env;
 pub(crate) mod here;
 pub(crate) mod inspect;
+pub(crate) mod predict;
 pub(crate) mod replay;
 pub(crate) mod resume;
 pub(crate) mod sweep;

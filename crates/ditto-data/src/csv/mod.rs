@@ -12,12 +12,15 @@
 //! names given in [`CsvOptions::class_names`] are the mapping instead: a label maps to its
 //! position in the list, and a label not in it is refused.
 
+mod features;
 mod labels;
 mod table;
 #[cfg(test)]
 mod tests;
 
 use std::path::Path;
+
+pub use features::read_features;
 
 use crate::dataset::InMemory;
 use crate::error::{Error, ErrorKind};

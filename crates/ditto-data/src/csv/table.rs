@@ -217,14 +217,14 @@ pub(super) fn shown(text: &str) -> String {
 /// Line numbers (1-based) from byte offsets that only grow: a record starts at the first byte
 /// after the reader's position that is not a line terminator (the `csv` crate reports where
 /// it began reading, before any blank lines or the rest of a CRLF).
-struct Lines<'a> {
+pub(super) struct Lines<'a> {
     bytes: &'a [u8],
     at: usize,
     newlines: u64,
 }
 
 impl<'a> Lines<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    pub(super) fn new(bytes: &'a [u8]) -> Self {
         Self {
             bytes,
             at: 0,
@@ -232,7 +232,7 @@ impl<'a> Lines<'a> {
         }
     }
 
-    fn line_at(&mut self, byte: u64) -> u64 {
+    pub(super) fn line_at(&mut self, byte: u64) -> u64 {
         let mut start = usize::try_from(byte)
             .unwrap_or(usize::MAX)
             .clamp(self.at, self.bytes.len());

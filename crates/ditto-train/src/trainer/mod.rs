@@ -295,7 +295,7 @@ fn check_conformance<I: Inner>(strict: Strict, device: &I::Device) -> Result<(),
 }
 
 /// The decorator's settings for a run.
-fn ditto_config(config: &TrainConfig) -> DittoConfig {
+pub(crate) fn ditto_config(config: &TrainConfig) -> DittoConfig {
     DittoConfig {
         strict: config.strict,
         kernels: match config.mode {
