@@ -34,7 +34,7 @@ fn idx_images(path: &Path, n: u32, h: u32, w: u32, max: u32) {
         b.extend_from_slice(&d.to_be_bytes());
     }
     let count = (n * h * w) as u64;
-    b.extend((0..count).map(|i| ((i * 2_654_435_761 >> 7) % u64::from(max + 1)) as u8));
+    b.extend((0..count).map(|i| (((i * 2_654_435_761) >> 7) % u64::from(max + 1)) as u8));
     std::fs::write(path, b).unwrap();
 }
 
@@ -76,7 +76,11 @@ fn assert_batch_invariant(run: &Path, input: &Path, reversed: &Path, n: usize) -
     }
     let mut back = rows(&predict(run, reversed, &["--batch-size", "7"]));
     back.reverse();
-    assert_eq!(back, rows(&base), "positions in the batch changed the outputs");
+    assert_eq!(
+        back,
+        rows(&base),
+        "positions in the batch changed the outputs"
+    );
     base
 }
 
@@ -86,7 +90,12 @@ fn canonical_outputs_are_the_same_bits_for_every_batch_size_position_and_thread_
     let d = dir.path();
     // 100 inputs: batches of 7 end with a partial one, batches of 64 split them unevenly.
     idx_images(&d.join("digits-ubyte"), 100, 8, 8, 16);
-    reversed_idx(&d.join("digits-ubyte"), &d.join("digits-rev-ubyte"), 100, 64);
+    reversed_idx(
+        &d.join("digits-ubyte"),
+        &d.join("digits-rev-ubyte"),
+        100,
+        64,
+    );
     for example in ["digits-mlp", "digits-transformer"] {
         let run = train(d, example, "20", example);
         let base = assert_batch_invariant(
@@ -102,10 +111,19 @@ fn canonical_outputs_are_the_same_bits_for_every_batch_size_position_and_thread_
         assert_eq!(file, base);
         let early = train(d, example, "12", &format!("{example}-12"));
         let other = predict(&early, &d.join("digits-ubyte"), &[]);
-        assert_ne!(rows(&other), rows(&base), "{example}: weights changed nothing");
+        assert_ne!(
+            rows(&other),
+            rows(&base),
+            "{example}: weights changed nothing"
+        );
     }
     idx_images(&d.join("fashion-ubyte"), 100, 28, 28, 255);
-    reversed_idx(&d.join("fashion-ubyte"), &d.join("fashion-rev-ubyte"), 100, 784);
+    reversed_idx(
+        &d.join("fashion-ubyte"),
+        &d.join("fashion-rev-ubyte"),
+        100,
+        784,
+    );
     let run = train(d, "fashion-cnn", "10", "cnn");
     assert_batch_invariant(
         &run,
@@ -218,7 +236,10 @@ fn bad_inputs_are_refused_with_a_clear_error() {
     );
     std::fs::write(d.join("junk-ubyte"), b"not idx").unwrap();
     let junk = d.join("junk-ubyte");
-    refused(&["predict", r, "--input", junk.to_str().unwrap()], "junk-ubyte");
+    refused(
+        &["predict", r, "--input", junk.to_str().unwrap()],
+        "junk-ubyte",
+    );
     idx_images(&d.join("ok-ubyte"), 3, 8, 8, 16);
     let input = d.join("ok-ubyte");
     let i = input.to_str().unwrap();

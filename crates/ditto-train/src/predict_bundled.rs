@@ -200,6 +200,10 @@ impl BundledModel {
             Mode::Off => run!(I),
             Mode::RunToRun | Mode::Canonical => {
                 Ditto::<I>::configure(device, crate::trainer::ditto_config(&self.config));
+                // Building the model draws Burn's initial weights (which the checkpoint's then
+                // replace): from the run's seed tree, as strict mode requires.
+                let seeds = crate::seeds::RunSeeds::new(self.config.seed);
+                Ditto::<I>::set_rng_state(device, ditto_kernels::RngState::new(seeds.backend()));
                 run!(Ditto<I>)
             }
         }

@@ -58,18 +58,32 @@ where
         let other = predict::<Ditto<Cpu>, M, T>(model, task, items, batch, &d).unwrap();
         let differ: Vec<usize> = (0..items.len())
             .filter(|&r| {
-                let bits = |o: &Outputs| o.row(r).unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                let bits = |o: &Outputs| {
+                    o.row(r)
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.to_bits())
+                        .collect::<Vec<_>>()
+                };
                 bits(&other) != bits(&base)
             })
             .collect();
-        assert!(differ.is_empty(), "batch size {batch}: inputs {differ:?} differ");
+        assert!(
+            differ.is_empty(),
+            "batch size {batch}: inputs {differ:?} differ"
+        );
     }
     let mut reversed = items.to_vec();
     reversed.reverse();
     let back = predict::<Ditto<Cpu>, M, T>(model, task, &reversed, 7, &d).unwrap();
     for r in 0..items.len() {
         let a: Vec<u32> = base.row(r).unwrap().iter().map(|v| v.to_bits()).collect();
-        let b: Vec<u32> = back.row(items.len() - 1 - r).unwrap().iter().map(|v| v.to_bits()).collect();
+        let b: Vec<u32> = back
+            .row(items.len() - 1 - r)
+            .unwrap()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
         assert_eq!(a, b, "input {r} at another position");
     }
     bits_hash(&base)
@@ -91,7 +105,11 @@ fn same_bits_at_1_and_2_threads(test: &str, run: impl FnOnce() -> String) {
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         stdout
             .lines()
             .find_map(|l| l.split_once("outputs=").map(|(_, v)| v.trim().to_owned()))

@@ -53,7 +53,11 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
                 "prediction at [0.5, -0.5, 0.25, 1.0]: {} (true 1.375)",
                 y[0]
             );
-            println!("test mae: {:.4}", trained.summary.test_metrics["mae"]);
+            // The test split is evaluated once, when training ends: not for `--stop-at`.
+            match trained.summary.test_metrics.get("mae") {
+                Some(mae) => println!("test mae: {mae:.4}"),
+                None => println!("test mae: not evaluated (the run stopped before its end)"),
+            }
             println!("predictions: {}", prediction_hash(&model, &data, &device));
             println!("fingerprint: {}", trained.summary.fingerprint);
         }

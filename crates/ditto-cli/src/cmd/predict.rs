@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::backend_arg::BackendArg;
 use crate::cmd::Res;
-use ditto_train::{BackendKind, BundledModel, Checkpoint, DataSource, Outputs, RunSummary};
+use ditto_train::{BackendKind, BundledModel, DataSource, Outputs, RunSummary};
 
 /// The arguments of `ditto predict`.
 #[derive(clap::Args)]
@@ -58,7 +58,8 @@ pub(crate) enum InputFormat {
 pub(crate) fn exec(a: Args) -> Res<()> {
     crate::cmd::set_threads(a.threads)?;
     let path = checkpoint_path(&a.run, a.best)?;
-    let ck = crate::cmd::read_checkpoint(&path, crate::cmd::read_options(a.allow_unverified_header))?;
+    let ck =
+        crate::cmd::read_checkpoint(&path, crate::cmd::read_options(a.allow_unverified_header))?;
     let model = BundledModel::of(&ck).map_err(|e| format!("{}: {e}", path.display()))?;
     let state = ck.run_state()?;
     eprintln!(
@@ -167,7 +168,11 @@ fn read_inputs(a: &Args, model: &BundledModel) -> Res<(Vec<usize>, Vec<f32>)> {
         let Some((_, dims)) = arr.dims.split_first() else {
             return Err(format!("{}: an IDX file without dimensions", a.input.display()).into());
         };
-        let dims = if dims.is_empty() { vec![1] } else { dims.to_vec() };
+        let dims = if dims.is_empty() {
+            vec![1]
+        } else {
+            dims.to_vec()
+        };
         return Ok((dims, arr.values));
     }
     let dims = model.sample_dims().ok_or(
@@ -188,7 +193,12 @@ fn read_inputs(a: &Args, model: &BundledModel) -> Res<(Vec<usize>, Vec<f32>)> {
 /// `logit_<class name or index>`, values printed as Rust's shortest round-trip decimal (the
 /// same text is the same bits).
 fn to_csv(o: &Outputs, names: Option<&[String]>) -> String {
-    let name = |c: usize| names.and_then(|n| n.get(c)).cloned().unwrap_or(c.to_string());
+    let name = |c: usize| {
+        names
+            .and_then(|n| n.get(c))
+            .cloned()
+            .unwrap_or(c.to_string())
+    };
     let quote = |s: String| {
         if s.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", s.replace('"', "\"\""))

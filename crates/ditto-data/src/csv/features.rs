@@ -62,7 +62,8 @@ pub fn read_features(
             })
         };
         if header && names.is_none() {
-            names = Some((0..record.len()).map(cell).collect::<Result<_, _>>()?);
+            let cells = (0..record.len()).map(|c| cell(c).map(str::to_owned));
+            names = Some(cells.collect::<Result<_, _>>()?);
             continue;
         }
         let (width, skip) = match layout {
@@ -148,19 +149,36 @@ fn first_layout(
 mod tests {
     use super::*;
 
-    fn read(text: &str, header: bool, label: Option<LabelColumn>, f: usize) -> Result<Vec<f32>, Error> {
-        read_features(text.as_bytes(), Path::new("x.csv"), header, label.as_ref(), f)
+    fn read(
+        text: &str,
+        header: bool,
+        label: Option<LabelColumn>,
+        f: usize,
+    ) -> Result<Vec<f32>, Error> {
+        read_features(
+            text.as_bytes(),
+            Path::new("x.csv"),
+            header,
+            label.as_ref(),
+            f,
+        )
     }
 
     #[test]
     fn features_only_and_with_the_label_skipped() {
-        assert_eq!(read("1,2\n3,4\n", false, None, 2).unwrap(), [1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(
+            read("1,2\n3,4\n", false, None, 2).unwrap(),
+            [1.0, 2.0, 3.0, 4.0]
+        );
         // The label column (by name) holds text and is not read.
         let t = "a,species,b\n1,setosa,2\n\n3,\"vir,ginica\",4\n";
         let l = Some(LabelColumn::Name("species".into()));
         assert_eq!(read(t, true, l, 2).unwrap(), [1.0, 2.0, 3.0, 4.0]);
         let l = Some(LabelColumn::Index(0));
-        assert_eq!(read("x,1,2\r\ny,3,4", false, l, 2).unwrap(), [1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(
+            read("x,1,2\r\ny,3,4", false, l, 2).unwrap(),
+            [1.0, 2.0, 3.0, 4.0]
+        );
         assert_eq!(read("\u{feff}5\n", false, None, 1).unwrap(), [5.0]);
         assert!(read("a,b\n", true, None, 2).unwrap().is_empty());
     }
@@ -174,7 +192,11 @@ mod tests {
         let e = read("1,2,3,4\n", false, None, 2).unwrap_err();
         assert!(e.to_string().contains("4 cells"), "{e}");
         let e = read("1,x\n", false, None, 2).unwrap_err();
-        assert!(e.to_string().contains("line 1, column 2: \"x\" is not a number"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("line 1, column 2: \"x\" is not a number"),
+            "{e}"
+        );
         let l = Some(LabelColumn::Name("y".into()));
         let e = read("a,b,c\n1,2,3\n", true, l, 2).unwrap_err();
         assert!(e.to_string().contains("no label column `y`"), "{e}");

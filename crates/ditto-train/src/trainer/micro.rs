@@ -276,16 +276,19 @@ where
         })
         .collect();
     let mut all: Vec<(usize, MicroOut)> = Vec::with_capacity(count);
-    let mut first_error = None;
+    let mut errors = Vec::new();
     for r in results {
         match r {
             Ok(v) => all.extend(v),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
+            Err(e) => errors.push(e),
         }
     }
-    if let Some(e) = first_error {
+    // A peer that failed aborts the others, whose errors only say so: a strict-mode refusal
+    // is the cause wherever it happened, else the first peer's error is reported.
+    if let Some(i) = errors.iter().position(|e| e.kind() == ErrorKind::Strict) {
+        return Err(errors.swap_remove(i));
+    }
+    if let Some(e) = errors.into_iter().next() {
         return Err(e);
     }
     all.sort_by_key(|(m, _)| *m);
