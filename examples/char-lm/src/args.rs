@@ -16,6 +16,17 @@ pub enum Backend {
     Wgpu,
 }
 
+impl Backend {
+    /// Class: not applicable. The backend the run records.
+    pub fn kind(self) -> ditto::train::BackendKind {
+        match self {
+            Self::Ndarray => ditto::train::BackendKind::Ndarray,
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu => ditto::train::BackendKind::Wgpu,
+        }
+    }
+}
+
 /// Class: not applicable. The parsed flags.
 #[derive(Clone, Debug)]
 pub struct Args {

@@ -56,6 +56,7 @@ fn config(args: &Args) -> TrainConfig {
     TrainConfig {
         seed: args.seed,
         mode: Mode::Canonical,
+        backend: args.backend.kind(),
         epochs: 2,
         max_steps: args.max_steps,
         batch_size: 32,
@@ -103,6 +104,7 @@ fn run<I: Inner>(args: &Args, corpus: &Corpus, device: &I::Device) -> Result<Out
             .run_state()
             .map_err(|e| format!("{}: {e}", file.display()))?
             .config;
+        cfg.backend = args.backend.kind();
         if let Some(w) = args.workers {
             cfg.workers = w;
         }
