@@ -150,4 +150,38 @@ impl<B: Backend> Task<B, CharLm<B>> for NextChar {
             ..Evaluation::default()
         }
     }
+
+    /// The logits of the next character after each window's last input (`[batch, vocab]`):
+    /// what `ditto::train::predict` writes.
+    fn outputs(&self, model: &CharLm<B>, batch: &Windows<B>) -> Option<Tensor<B, 2>> {
+        let [_, len] = batch.inputs.dims();
+        Some(model.logits_at(batch.inputs.clone(), len.checked_sub(1)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::NdArray;
+
+    use super::*;
+
+    #[test]
+    fn outputs_are_the_last_positions_logits() {
+        let sizes = Sizes {
+            vocab: 5,
+            context: 4,
+            d_model: 8,
+            d_ff: 16,
+            heads: 2,
+            layers: 1,
+        };
+        let d = Default::default();
+        let model = CharLm::<NdArray>::new(&sizes, &d);
+        let items = vec![vec![0u8, 1, 2, 3, 4], vec![4u8, 3, 2, 1, 0]];
+        let batch = <NextChar as Task<NdArray, CharLm<NdArray>>>::batch(&NextChar, &items, &d);
+        let out = NextChar.outputs(&model, &batch).unwrap();
+        assert_eq!(out.dims(), [2, 5]);
+        let want = model.logits_at(batch.inputs.clone(), 3);
+        assert_eq!(out.into_data(), want.into_data());
+    }
 }
