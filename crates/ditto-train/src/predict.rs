@@ -105,9 +105,9 @@ fn check_batch_size(batch_size: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// Class: as the model's ops (canonical under ditto's decorator: batch-invariant, see the
-/// [module docs](self)). The outputs of `model` for `items`, in order: batches of at most
-/// `batch_size` consecutive items built by [`Task::batch`], outputs by [`Task::outputs`].
+/// Class: as the model's ops (canonical under ditto's decorator: batch-invariant, see
+/// REPRODUCIBILITY.md, "Inference: batch invariance"). The outputs of `model` for `items`, in
+/// order: batches of at most `batch_size` consecutive items built by [`Task::batch`], outputs by [`Task::outputs`].
 /// Run it on the inner backend (`model.valid()` of a trained model), where dropout is off.
 ///
 /// Errors ([`ErrorKind::Invalid`]): `batch_size` is 0; the task has no outputs
@@ -143,10 +143,10 @@ where
     Ok(outputs)
 }
 
-/// Class: as the model's ops (canonical under ditto's decorator: batch-invariant, see the
-/// [module docs](self)). The outputs of `model` (logits for the bundled classifiers) for
-/// `rows`, `features` values per input (scaled as the model was trained: the bundled data
-/// divides by `pixel_max`), in batches of at most `batch_size` rows.
+/// Class: as the model's ops (canonical under ditto's decorator: batch-invariant, see
+/// REPRODUCIBILITY.md, "Inference: batch invariance"). The outputs of `model` (logits for the
+/// bundled classifiers) for `rows`, `features` values per input (scaled as the model was
+/// trained: the bundled data divides by `pixel_max`), in batches of at most `batch_size` rows.
 ///
 /// Errors ([`ErrorKind::Invalid`]): `batch_size` or `features` is 0, `rows` is not a whole
 /// number of inputs, or the model's outputs have another number of rows than inputs.
