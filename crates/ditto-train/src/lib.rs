@@ -17,6 +17,10 @@
 //! * [`compare_runs`]: where two runs first differ (what `ditto verify` prints).
 //! * [`RunSeeds`]: the seed tree of a run, derived from its root seed (and the config's
 //!   per-source `[seeds]`, [`SeedsConfig`]) in one place.
+//! * [`sweep`]: sensitivity analysis of your own runs: a grid over seeds (each source
+//!   alone), hyperparameters and the environment, run through your factory, with means, 95%
+//!   intervals, a variance decomposition and every environment difference judged against the
+//!   mode's promise.
 //! * [`Provenance`]: ditto, Burn and rustc versions, target, CPU features, OS, backend,
 //!   threads, `Cargo.lock` hash, git commit.
 //!
@@ -57,6 +61,7 @@ mod run_id;
 mod schedule;
 mod seeds;
 mod state;
+pub mod sweep;
 mod task;
 mod timing;
 mod trainer;
