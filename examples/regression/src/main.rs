@@ -128,7 +128,11 @@ fn sweep(out: &str, data: &ditto::train::TrainData) -> Result<(), Box<dyn std::e
                 .chain([&r.residual])
                 .map(|e| format!("{} {:.1}%", e.factor, 100.0 * e.share))
                 .collect();
-            println!("mae spread: {}", shares.join(", "));
+            let within = d
+                .within
+                .get("optimizer.lr")
+                .map_or(String::new(), |lr| format!(" at lr {lr}"));
+            println!("mae spread{within}: {}", shares.join(", "));
         }
     }
     println!("report: {out}/report.md");

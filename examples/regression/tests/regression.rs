@@ -133,6 +133,26 @@ fn a_sweep_reports_the_variance_split_and_intervals() {
         .sum();
     assert!((shares - 1.0).abs() < 1e-9, "{r}");
     assert_eq!(r["residual"]["df"], 17 - 1 - 2 - 2);
+    // Within each learning rate: the seeds' own split of the spread (9 runs, df 4 left).
+    let within: Vec<&serde_json::Value> = report["decompositions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["metric"] == "mae" && d["within"]["optimizer.lr"].is_string())
+        .collect();
+    assert_eq!(within.len(), 2);
+    for d in within {
+        let r = &d["result"];
+        let factors: Vec<&str> = r["effects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["factor"].as_str().unwrap())
+            .collect();
+        assert_eq!(factors, ["init_seed", "data_order_seed"], "{d}");
+        assert_eq!(r["residual"]["df"], 4);
+    }
+    assert!(text.contains("mae spread at lr 0.01: init_seed"), "{text}");
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
         md.contains("t-interval") && md.contains("ANOVA main effects"),

@@ -96,7 +96,13 @@ impl SweepReport {
             self.anova_method
         );
         for d in &self.decompositions {
-            let _ = write!(md, "### mode `{}`, {}\n\n", d.mode, d.metric);
+            let within: Vec<String> = d.within.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            let within = if within.is_empty() {
+                String::new()
+            } else {
+                format!(", within {}", within.join(", "))
+            };
+            let _ = write!(md, "### mode `{}`, {}{within}\n\n", d.mode, d.metric);
             let Some(r) = &d.result else {
                 let _ = writeln!(
                     md,

@@ -41,7 +41,8 @@ pub struct SweepReport {
     pub stats: Vec<SettingStats>,
     /// How [`SweepReport::decompositions`] are computed.
     pub anova_method: String,
-    /// Per mode and metric: how much of the spread each axis explains.
+    /// Per mode and metric: how much of the spread each axis explains, over all of the
+    /// mode's runs and, where hyperparameters vary, within each of their settings.
     pub decompositions: Vec<MetricDecomposition>,
     /// Per mode: how the pairs of cells that differ only in their environment compare.
     pub verdicts: BTreeMap<String, ModeVerdict>,
@@ -70,6 +71,9 @@ pub struct SettingStats {
 pub struct MetricDecomposition {
     /// The mode.
     pub mode: String,
+    /// The hyperparameter setting the runs share (empty: every run of the mode).
+    #[serde(default)]
+    pub within: BTreeMap<String, String>,
     /// The metric.
     pub metric: String,
     /// The decomposition, for a full grid.
@@ -197,38 +201,65 @@ impl SweepReport {
             })
             .collect();
 
-        // Per mode and metric: the decomposition over every axis that varies.
+        // Per mode and metric: the decomposition over every axis that varies; where
+        // hyperparameters vary, also within each of their settings (the seeds' split is
+        // otherwise dwarfed by a hyperparameter's effect).
         let mut decompositions = Vec::new();
         for mode in &modes {
             let members: Vec<&CellRecord> = cells
                 .iter()
                 .filter(|c| &c.mode.to_string() == mode)
                 .collect();
-            let factors: Vec<String> = results
-                .axes
-                .iter()
-                .filter(|a| a.kind != AxisKind::Mode)
-                .filter(|a| first_seen(members.iter().map(|c| value(c, &a.name))).len() > 1)
-                .map(|a| a.name.clone())
-                .collect();
-            for metric in &metric_names {
-                let runs: Vec<(Vec<String>, f64)> = members
+            let varying = |of: &[&CellRecord], role: Option<Role>| -> Vec<String> {
+                results
+                    .axes
                     .iter()
-                    .filter_map(|c| {
-                        let v = *c.metrics.get(metric)?;
-                        Some((factors.iter().map(|f| value(c, f)).collect(), v))
-                    })
-                    .collect();
-                let (result, note) = match Decomposition::of(&factors, &runs) {
-                    Ok(d) => (Some(d), None),
-                    Err(why) => (None, Some(why)),
-                };
-                decompositions.push(MetricDecomposition {
-                    mode: mode.clone(),
-                    metric: metric.clone(),
-                    result,
-                    note,
-                });
+                    .filter(|a| a.kind != AxisKind::Mode)
+                    .filter(|a| role.is_none_or(|r| a.kind.role() == r))
+                    .filter(|a| first_seen(of.iter().map(|c| value(c, &a.name))).len() > 1)
+                    .map(|a| a.name.clone())
+                    .collect()
+            };
+            let hyper = varying(&members, Some(Role::Hyperparameter));
+            let mut subsets = vec![(BTreeMap::new(), members.clone())];
+            if !hyper.is_empty() {
+                let settings = first_seen(members.iter().map(|c| {
+                    hyper
+                        .iter()
+                        .map(|h| (h.clone(), value(c, h)))
+                        .collect::<BTreeMap<String, String>>()
+                }));
+                for within in settings {
+                    let subset: Vec<&CellRecord> = members
+                        .iter()
+                        .copied()
+                        .filter(|c| within.iter().all(|(h, v)| &value(c, h) == v))
+                        .collect();
+                    subsets.push((within, subset));
+                }
+            }
+            for (within, subset) in subsets {
+                let factors = varying(&subset, None);
+                for metric in &metric_names {
+                    let runs: Vec<(Vec<String>, f64)> = subset
+                        .iter()
+                        .filter_map(|c| {
+                            let v = *c.metrics.get(metric)?;
+                            Some((factors.iter().map(|f| value(c, f)).collect(), v))
+                        })
+                        .collect();
+                    let (result, note) = match Decomposition::of(&factors, &runs) {
+                        Ok(d) => (Some(d), None),
+                        Err(why) => (None, Some(why)),
+                    };
+                    decompositions.push(MetricDecomposition {
+                        mode: mode.clone(),
+                        within: within.clone(),
+                        metric: metric.clone(),
+                        result,
+                        note,
+                    });
+                }
             }
         }
 
