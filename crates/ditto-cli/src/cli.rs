@@ -25,12 +25,15 @@ pub(crate) enum Command {
     Replay(crate::cmd::replay::Args),
     /// Print a checkpoint's config, seed, positions, random states, provenance and tensors.
     Inspect(crate::cmd::inspect::Args),
-    /// Run a grid of seeds x threads x workers x SIMD levels x backends x modes and report the
-    /// spread across seeds next to the drift across everything else (which must be zero). Exit
-    /// 0 when every mode that promises bitwise results (run-to-run, canonical) shows zero
-    /// drift, 1 when one does not, 2 on errors or failed cells. A rerun skips the cells
-    /// already finished.
-    Sweep(crate::cmd::sweep::Args),
+    /// Run a grid of seeds (root or per source) x hyperparameters x threads x workers x SIMD
+    /// levels x backends x peers x modes, each cell its own process, and report each metric's
+    /// mean, spread and 95% interval over the seeds, how much of the spread each axis
+    /// explains, and every environment difference judged against what the cell's mode
+    /// promises for it. Exit 0 when no promise is broken (differences the mode never promised
+    /// are reported as expected), 1 when one is, 2 on errors or failed cells. A rerun skips
+    /// the cells already finished. `ditto sweep merge A B --out C` joins sweeps made on
+    /// several machines into one report.
+    Sweep(Box<crate::cmd::sweep::Args>),
     /// Print the provenance a run would record on this machine (JSON). With `--check RUN`:
     /// compare this machine with the run's recorded environment and say, per mode, whether
     /// the same bits are owed here (exit 0 when the run's mode owes them, 1 when not).

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::exec(a),
         Command::Replay(a) => cmd::replay::exec(a),
         Command::Inspect(a) => cmd::inspect::exec(a),
-        Command::Sweep(a) => cmd::sweep::exec(a),
+        Command::Sweep(a) => cmd::sweep::exec(*a),
         Command::Env(a) => cmd::env::exec(a),
         Command::Attest(a) => cmd::attest::exec(a),
         Command::Predict(a) => cmd::predict::exec(a).map(|()| ExitCode::SUCCESS),

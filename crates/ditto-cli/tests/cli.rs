@@ -296,6 +296,7 @@ fn off_mode_runs_plain_burn_and_env_prints_provenance() {
 }
 
 /// The sweep: 5 seeds x threads 1,2 x modes run-to-run,off (20 cells, about 20 s).
+/// Threads are promised not to matter: every pair identical, zero drift.
 #[test]
 fn sweep_reports_zero_drift_for_run_to_run_and_reuses_finished_cells() {
     let t = tempfile::tempdir().unwrap();
@@ -315,11 +316,26 @@ fn sweep_reports_zero_drift_for_run_to_run_and_reuses_finished_cells() {
     ];
     let text = ok(&args);
     assert!(text.contains("20 cells, 0 reused"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("run-to-run"))
+        .unwrap();
+    assert!(
+        line.contains("over 5 runs") && line.ends_with("zero drift"),
+        "{text}"
+    );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
-    assert_eq!(report["format"], "ditto-sweep/1");
-    assert_eq!(report["cells"].as_array().unwrap().len(), 20);
-    assert_eq!(report["zero_drift"]["run-to-run"], true);
+    assert_eq!(report["format"], "ditto-sweep/2");
+    assert_eq!(report["cells"], 20);
+    let v = &report["verdicts"]["run-to-run"];
+    assert_eq!(
+        (v["pairs"].as_u64(), v["identical"].as_u64()),
+        (Some(5), Some(5)),
+        "{v}"
+    );
+    // Mode off promises nothing: its pairs are identical or expected, never broken.
+    assert_eq!(report["verdicts"]["off"]["broken"], 0);
     let rows = report["drift"]["run-to-run"]["threads"].as_array().unwrap();
     assert_eq!(rows.len(), 5);
     for row in rows {
@@ -327,17 +343,25 @@ fn sweep_reports_zero_drift_for_run_to_run_and_reuses_finished_cells() {
         assert_eq!(row["values"][0]["identical"], true);
         assert_eq!(row["values"][0]["max_ulp"], 0);
     }
-    let stats = &report["seeds"]["run-to-run"];
-    assert_eq!(stats["per_seed"].as_array().unwrap().len(), 5);
-    let (min, max) = (
-        stats["accuracy"]["min"].as_f64().unwrap(),
-        stats["accuracy"]["max"].as_f64().unwrap(),
-    );
+    let stats = report["stats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["setting"]["mode"] == "run-to-run" && s["setting"]["threads"] == "1")
+        .unwrap();
+    let acc = &stats["metrics"]["accuracy"];
+    assert_eq!(acc["n"], 5);
+    let (min, max) = (acc["min"].as_f64().unwrap(), acc["max"].as_f64().unwrap());
     assert!(
         0.8 < min && min < max && max <= 1.0,
-        "seeds must spread: {stats}"
+        "seeds must spread: {acc}"
     );
+    let [lo, hi] = [0, 1].map(|i| acc["ci95"][i].as_f64().unwrap());
+    assert!(lo < acc["mean"].as_f64().unwrap() && acc["mean"].as_f64().unwrap() < hi);
     assert!(report["overhead"]["run-to-run"]["ratio_to_off"].is_f64());
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["cells"].as_array().unwrap().len(), 20);
     for f in ["report.md", "accuracy.svg"] {
         assert!(out.join(f).is_file(), "{f}");
     }

@@ -242,14 +242,17 @@ fn sweep_over_simd_levels_shows_zero_drift_in_canonical_mode() {
     assert!(stdout.contains("zero drift"), "{stdout}");
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
-        report.contains("SIMD [\"auto\", \"off\"]") && report.contains("| simd vs auto | off |"),
+        report.contains("simd [\"auto\", \"off\"]") && report.contains("| simd vs auto | off |"),
         "{report}"
     );
     assert!(
         out.join("cells/canonical-ndarray-t1-w0-simdoff-s0")
             .is_dir()
     );
-    assert!(out.join("cells/canonical-ndarray-t1-w0-s0").is_dir());
+    assert!(
+        out.join("cells/canonical-ndarray-t1-w0-simdauto-s0")
+            .is_dir()
+    );
 }
 
 /// The runs differ from step 1 (run-to-run against canonical mode) but only steps 5..6 are

@@ -6,6 +6,7 @@ mod init;
 mod legacy;
 mod model;
 mod optim;
+mod seeds;
 mod source;
 mod validation;
 
@@ -19,6 +20,7 @@ pub use model::{CnnConfig, CustomModelConfig, MlpConfig, ModelConfig, Transforme
 pub use optim::{
     AdamConfig, ConstantSchedule, CosineSchedule, OptimizerConfig, ScheduleConfig, SgdConfig,
 };
+pub use seeds::SeedsConfig;
 pub use source::{CsvSource, DataFile, IdxSource};
 pub use validation::{MonitorMode, ValidationConfig};
 
@@ -34,6 +36,10 @@ pub use validation::{MonitorMode, ValidationConfig};
 pub struct TrainConfig {
     /// The run's root seed: every random draw derives from it (see [`crate::RunSeeds`]).
     pub seed: u64,
+    /// Per-source seed overrides (`[seeds]`: `init`, `data_order`, `dropout`, `augment`,
+    /// `split`); unset sources derive from `seed`. Written only when a source is set.
+    #[serde(skip_serializing_if = "SeedsConfig::is_default")]
+    pub seeds: SeedsConfig,
     /// Kernel mode.
     pub mode: Mode,
     /// Backend the run is recorded with (and that `ditto train` runs on).
@@ -196,6 +202,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         Self {
             seed: 0,
+            seeds: SeedsConfig::default(),
             mode: Mode::RunToRun,
             backend: BackendKind::Ndarray,
             strict: Strict::Error,

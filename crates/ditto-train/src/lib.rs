@@ -15,7 +15,12 @@
 //!   (`FORMAT.md`).
 //! * [`RunLock`]: one writer per run directory (`ditto.lock`), taken by the [`Trainer`].
 //! * [`compare_runs`]: where two runs first differ (what `ditto verify` prints).
-//! * [`RunSeeds`]: the seed tree of a run, derived from its root seed in one place.
+//! * [`RunSeeds`]: the seed tree of a run, derived from its root seed (and the config's
+//!   per-source `[seeds]`, [`SeedsConfig`]) in one place.
+//! * [`sweep`]: sensitivity analysis of your own runs: a grid over seeds (each source
+//!   alone), hyperparameters and the environment, run through your factory, with means, 95%
+//!   intervals, a variance decomposition and every environment difference judged against the
+//!   mode's promise.
 //! * [`Provenance`]: ditto, Burn and rustc versions, target, CPU features, OS, backend,
 //!   threads, `Cargo.lock` hash, git commit.
 //!
@@ -58,6 +63,7 @@ mod run_id;
 mod schedule;
 mod seeds;
 mod state;
+pub mod sweep;
 mod task;
 mod timing;
 mod trainer;
@@ -78,7 +84,8 @@ pub use config::{
     AdamConfig, AugmentConfig, BackendKind, BundledData, ClipScope, CnnConfig, ConstantSchedule,
     CosineSchedule, CsvSource, CustomModelConfig, DataConfig, DataFile, DataSource, IdxSource,
     InitConfig, MlpConfig, Mode, ModelConfig, MonitorMode, OptimizerConfig, ParallelConfig,
-    ScheduleConfig, SgdConfig, TraceConfig, TrainConfig, TransformerConfig, ValidationConfig,
+    ScheduleConfig, SeedsConfig, SgdConfig, TraceConfig, TrainConfig, TransformerConfig,
+    ValidationConfig,
 };
 pub use data::{Batch, BatchTargets, TaskData, TrainData};
 pub use ditto_data::csv::LabelColumn;

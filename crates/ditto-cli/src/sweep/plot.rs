@@ -1,22 +1,23 @@
-//! `accuracy.svg`.
+//! `accuracy.svg`: test accuracy per run of each mode's reference setting.
 
 use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{Report, Res};
+use crate::cmd::Res;
 
-pub(super) fn plot_accuracy(path: &Path, r: &Report) -> Res<()> {
+/// Draws one strip per mode (`(mode, accuracies)`), a dot per run and a line at the mean.
+pub(crate) fn plot_accuracy(path: &Path, strips: &[(String, Vec<f64>)]) -> Res<()> {
     let root = SVGBackend::new(path, (640, 360)).into_drawing_area();
     root.fill(&WHITE)?;
-    let all: Vec<f64> = r.cells.iter().map(|c| f64::from(c.test_accuracy)).collect();
+    let all: Vec<f64> = strips.iter().flat_map(|(_, v)| v.iter().copied()).collect();
     let lo = all.iter().copied().fold(1.0, f64::min);
     let hi = all.iter().copied().fold(0.0, f64::max);
     let pad = ((hi - lo) * 0.2).max(0.005);
-    let modes: Vec<&String> = r.seeds.keys().collect();
+    let modes: Vec<&String> = strips.iter().map(|(m, _)| m).collect();
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            "test accuracy per seed (reference cells)",
+            "test accuracy per run (each mode's reference setting)",
             ("sans-serif", 18),
         )
         .margin(10)
@@ -39,19 +40,21 @@ pub(super) fn plot_accuracy(path: &Path, r: &Report) -> Res<()> {
         .y_desc("test accuracy")
         .draw()?;
     let palette = [BLUE, RED, GREEN, MAGENTA, CYAN];
-    for (i, (_, s)) in r.seeds.iter().enumerate() {
-        let n = s.per_seed.len().max(1) as f64;
+    for (i, (_, values)) in strips.iter().enumerate() {
+        let n = values.len().max(1) as f64;
         let color = palette[i % palette.len()];
-        chart.draw_series(s.per_seed.iter().enumerate().map(|(j, &(_, acc, _))| {
-            // Spread the seeds across the strip so equal accuracies stay visible.
+        chart.draw_series(values.iter().enumerate().map(|(j, &acc)| {
+            // Spread the runs across the strip so equal accuracies stay visible.
             let x = i as f64 - 0.3 + 0.6 * (j as f64 + 0.5) / n;
-            Circle::new((x, f64::from(acc)), 4, color.filled())
+            Circle::new((x, acc), 4, color.filled())
         }))?;
-        let m = s.accuracy.mean;
-        chart.draw_series(LineSeries::new(
-            [(i as f64 - 0.35, m), (i as f64 + 0.35, m)],
-            color.stroke_width(2),
-        ))?;
+        if !values.is_empty() {
+            let m = values.iter().sum::<f64>() / n;
+            chart.draw_series(LineSeries::new(
+                [(i as f64 - 0.35, m), (i as f64 + 0.35, m)],
+                color.stroke_width(2),
+            ))?;
+        }
     }
     root.present()?;
     Ok(())

@@ -175,7 +175,11 @@ impl Statement {
         }
         c.claim("seed", self.seed.to_string(), rerun.seed.to_string());
         c.claim("mode", self.mode.to_string(), rerun.mode.to_string());
-        let tree = RunSeeds::new(self.seed).labels();
+        // The tree of the statement's own seed and `[seeds]` overrides (a config that does
+        // not parse fails its own claim; its seed alone gives the tree then).
+        let tree = crate::config::TrainConfig::from_recorded_toml(&self.config_toml)
+            .map_or_else(|_| RunSeeds::new(self.seed), |c| RunSeeds::of(&c))
+            .labels();
         c.claim("seed tree", seeds_text(&self.seeds), seeds_text(&tree));
         if compare_identity {
             let show = |r: &Option<crate::run_id::RunId>| {

@@ -177,7 +177,7 @@ impl Statement {
             backend: config.backend,
             model,
             data: DataClaims::of(&config.data.source),
-            seeds: RunSeeds::new(config.seed).labels(),
+            seeds: RunSeeds::of(&config).labels(),
             config_toml,
             environment,
             result,

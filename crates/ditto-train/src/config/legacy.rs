@@ -133,6 +133,7 @@ impl LegacyConfig {
         };
         Ok(TrainConfig {
             seed: self.seed.unwrap_or(d.seed),
+            seeds: Default::default(),
             mode,
             backend,
             strict: self.strict.unwrap_or(d.strict),

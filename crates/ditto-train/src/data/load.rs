@@ -62,7 +62,7 @@ impl TrainData {
         let mut d = match test {
             Some(test) => Self::new(train, test, pixel_max)?,
             None => {
-                let seed = RunSeeds::new(config.seed).data_root();
+                let seed = RunSeeds::of(config).split_root();
                 Self::split(train, &seed, c.test_fraction, c.stratified, pixel_max)?
             }
         };
@@ -83,7 +83,7 @@ impl TrainData {
         let mut d = match &config.data.source {
             DataSource::Bundled(BundledData::Digits) => Self::split(
                 bundled::embedded_digits().map_err(data_err)?,
-                &RunSeeds::new(config.seed).data_root(),
+                &RunSeeds::of(config).split_root(),
                 config.data.test_fraction,
                 config.data.stratified,
                 16.0,

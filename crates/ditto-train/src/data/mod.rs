@@ -288,9 +288,9 @@ impl TrainData {
                 ),
             ));
         };
-        let seeds = crate::seeds::RunSeeds::new(config.seed);
+        let seeds = crate::seeds::RunSeeds::of(config);
         Ok(Some(Arc::new(Augmenter::new(
-            seeds.data_root(),
+            seeds.augment_root(),
             h,
             w,
             chain,

@@ -38,7 +38,7 @@ pub(crate) fn loader<D: Dataset + 'static>(
     transform: Option<Arc<dyn Transform<D::Item>>>,
     config: &TrainConfig,
 ) -> Result<Loader<D>, Error> {
-    let seeds = RunSeeds::new(config.seed);
+    let seeds = RunSeeds::of(config);
     let mut lc = LoaderConfig::new(seeds.data_root(), config.batch_size);
     lc.drop_last = true;
     lc.workers = config.workers;

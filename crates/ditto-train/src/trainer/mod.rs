@@ -47,9 +47,9 @@ pub type TrainBackend<I> = Autodiff<Ditto<I>>;
 /// Class: run-to-run (portable parts: init, data order, augmentation, dropout; with
 /// `mode = canonical` also the kernels, see `ditto_kernels`; `mode = off`: Burn's own
 /// guarantees only). Trains a Burn model: yours (any [`crate::TrainModel`]) or a bundled one,
-/// with a loss of your choice ([`crate::Objective`]; [`Classification`] by default), writing a run
-/// directory (config, manifest, trace, metrics, checkpoints, report) and giving the trained
-/// model back.
+/// with a loss of your choice ([`crate::Objective`]; [`Classification`] by default), writing a
+/// run directory (config, manifest, trace, metrics, checkpoints, report) and giving the
+/// trained model back.
 ///
 /// ```no_run
 /// # fn main() -> Result<(), ditto_train::Error> {

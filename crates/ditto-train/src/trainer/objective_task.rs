@@ -83,7 +83,7 @@ fn hold_out(
 ) -> Result<(Subset<InMemory>, Subset<InMemory>), Error> {
     let all = train.dataset();
     let labels: Vec<u32> = train.indices().iter().map(|&i| all.labels()[i]).collect();
-    let seed = RunSeeds::new(config.seed).data_root().derive("valid");
+    let seed = RunSeeds::of(config).split_root().derive("valid");
     let (keep, held) = split(&seed, &labels, fraction, config.data.stratified);
     if keep.is_empty() || held.is_empty() {
         return Err(Error::new(

@@ -157,7 +157,7 @@ where
              `TaskData::valid`",
         ));
     }
-    let seeds = RunSeeds::new(config.seed);
+    let seeds = RunSeeds::of(config);
     let model = start(model, config, &seeds, cx.init_rule)?;
     // Taken from the module itself, at initialisation (a function of the seed and of the
     // kept weights, so the same for a resumed run's process: checked below).

@@ -215,11 +215,23 @@ fn seeds(s: &Statement) -> Section {
     Section {
         title: "Seeds",
         blocks: vec![
-            Block::Para(format!(
-                "Every source of randomness derives from the root seed {} (ditto_rng's seed \
-                 tree): each branch below is root.derive(label).",
-                s.seed
-            )),
+            Block::Para(
+                if s.seeds.iter().all(|l| l.derived_as.starts_with("root/")) {
+                    format!(
+                        "Every source of randomness derives from the root seed {} (ditto_rng's \
+                     seed tree): each branch below is root.derive(label).",
+                        s.seed
+                    )
+                } else {
+                    format!(
+                        "The sources of randomness derive from the root seed {} (ditto_rng's seed \
+                     tree), except those the config's `[seeds]` table gives a seed of their \
+                     own: each branch below is root.derive(label), or Seed::from_u64(s).\
+                     derive(label) where \"derived as\" names an override s.",
+                        s.seed
+                    )
+                },
+            ),
             Block::Table(Table {
                 head: vec!["branch", "derived as", "drives", "seed"],
                 rows,
