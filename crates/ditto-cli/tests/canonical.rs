@@ -214,8 +214,9 @@ fn canonical_on_wgpu_gives_the_cpu_bits() {
 /// A `ditto` built with matrixmultiply restricted to SSE2 (`MMTEST_FEATURE=sse2` at compile
 /// time), named by `DITTO_CANONICAL_BIN`: canonical mode gives the pinned bits, and run-to-run
 /// mode does not give this build's usual digits-mlp bits (proof that the restriction took:
-/// run-to-run mode depends on the matmul kernel the CPU selects). `.ci/run` builds it; without
-/// the variable this test says so and passes.
+/// run-to-run mode depends on the matmul kernel the CPU selects), and `ditto env --check` in
+/// either build reports the other's matmul kernel, owed by canonical mode only. `.ci/run`
+/// builds it; without the variable this test says so and passes.
 #[test]
 fn canonical_in_an_sse2_build_gives_the_pinned_bits() {
     let Some(bin) = std::env::var_os("DITTO_CANONICAL_BIN") else {
@@ -260,6 +261,35 @@ fn canonical_in_an_sse2_build_gives_the_pinned_bits() {
         "run-to-run mode gave the same bits in the SSE2 build: the restriction did not take \
          (or this CPU has no AVX), so this test proves nothing"
     );
+
+    // `ditto env --check` across the two builds, a real second environment: each build checks
+    // a run the other made. The matmul kernel differs; canonical mode owes its bits across it
+    // (exit 0), run-to-run mode does not (exit 1).
+    let env_check = |b: &Path, dir: &str| {
+        let o = Command::new(b)
+            .args(["env", "--check"])
+            .arg(t.path().join(dir))
+            .arg("--json")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let v: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        let matmul = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["factor"] == "matmul-isa")
+            .unwrap_or_else(|| panic!("the matmul kernel's difference is not reported: {v}"))
+            .clone();
+        (o.status.code(), matmul, v)
+    };
+    let (code, matmul, v) = env_check(ditto(), "digits-mlp");
+    assert_eq!(code, Some(0), "a canonical run owes its bits in the usual build: {v}");
+    assert_eq!(matmul["canonical"]["promise"], "owed", "{v}");
+    let (code, matmul, v) = env_check(bin, "r2r-usual");
+    assert_eq!(code, Some(1), "a run-to-run run does not owe its bits in the SSE2 build: {v}");
+    assert_ne!(matmul["run_to_run"]["promise"], "owed", "{v}");
 }
 
 /// Each `DITTO_SIMD` level takes effect and is recorded: the manifest's `kernel_isa` is the
