@@ -195,7 +195,9 @@ mod tests {
             values: vec![0.0, 2.0, 2.0, f32::NAN, -1.0, -3.0],
         };
         assert_eq!(o.rows(), 2);
-        assert_eq!(o.row(1), Some(&o.values[3..6]));
+        assert_eq!(o.row(0), Some(&[0.0, 2.0, 2.0][..]));
+        // The row holding a NaN is the stored slice itself (NaN != NaN, so not by value).
+        assert!(std::ptr::eq(o.row(1).unwrap(), &o.values[3..6]));
         assert_eq!(o.row(2), None);
         assert_eq!(o.argmax(0), Some(1), "ties go to the first");
         assert_eq!(o.argmax(1), Some(1), "NaN is skipped");
