@@ -8,8 +8,8 @@ use burn_std::DType;
 use crate::config::DittoConfig;
 use crate::context;
 use crate::inner::Inner;
+use crate::refusal::Refusal;
 use crate::rng_state::RngState;
-use crate::strict::Refusal;
 
 /// Class: run-to-run (each op keeps the class given for it and for `B` in `DETERMINISM.md`;
 /// random ops are portable). A Burn backend that wraps `B` and removes its sources of

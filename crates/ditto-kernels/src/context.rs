@@ -14,8 +14,8 @@ use burn_backend::Backend;
 use burn_std::device::{Device as _, DeviceId};
 
 use crate::config::DittoConfig;
+use crate::refusal::Refusal;
 use crate::rng_state::RngState;
-use crate::strict::Refusal;
 
 #[derive(Default)]
 pub(crate) struct DeviceContext {

@@ -24,6 +24,7 @@ mod inner;
 mod matmul_isa;
 pub mod microbatch;
 mod ops;
+mod refusal;
 mod rng_state;
 mod strict;
 mod trace;
@@ -36,8 +37,8 @@ pub use canonical::CANONICAL_SPEC_VERSION;
 pub use config::{DittoConfig, KernelMode, OnRefusal, Strict};
 pub use inner::{BackendKind, HostF32, Inner};
 pub use matmul_isa::MatmulIsa;
+pub use refusal::Refusal;
 pub use rng_state::RngState;
-pub use strict::Refusal;
 pub use trace::{
     Divergence, Inherited, Misalignment, OpRecord, TensorRecord, TraceDiff,
     compare as compare_traces, tensor_hash, ulp_distance,

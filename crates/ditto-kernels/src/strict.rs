@@ -1,31 +1,11 @@
-//! Applying strict mode to an op classed non-deterministic, and [`Refusal`], what a refused op
-//! records when it cannot panic ([`OnRefusal::Record`]).
-
-use std::fmt;
+//! Applying strict mode to an op classed non-deterministic: a warning, a panic, or a
+//! [`Refusal`] recorded when the op cannot panic ([`OnRefusal::Record`]).
 
 use crate::audit::{CanonicalClass, OpClass, op_class};
 use crate::config::{KernelMode, OnRefusal, Strict};
 use crate::context;
 use crate::inner::Inner;
-
-/// Class: not applicable (a record). An op that strict mode ([`Strict::Error`]) refused,
-/// recorded on its thread with [`OnRefusal::Record`] and taken with
-/// [`crate::Ditto::take_refusal`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
-    /// The backend op (`float_sin`, ...).
-    pub op: &'static str,
-    /// The backend's name (`ditto<ndarray>`, ...).
-    pub backend: String,
-    /// Why it was refused, and the way out.
-    pub why: String,
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` on {}: {}", self.op, self.backend, self.why)
-    }
-}
+use crate::refusal::Refusal;
 
 /// Refuses `op` as the device's config says: panics ([`OnRefusal::Panic`]) or records the
 /// refusal on this thread, keeping the first one, and returns ([`OnRefusal::Record`]).

@@ -35,6 +35,7 @@ mod atomic;
 mod attest;
 mod checkpoint;
 mod checkpoint_header;
+mod checkpoint_read;
 mod compare;
 mod config;
 mod data;

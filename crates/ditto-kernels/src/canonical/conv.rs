@@ -14,62 +14,9 @@ use super::im2col::im2col_into;
 use super::matmul::{self, Strides};
 use super::reduce;
 use super::simd::Isa;
+use super::window::PARALLEL_WORK;
 
-/// Below this many multiply-adds a convolution runs on the calling thread.
-pub(crate) const PARALLEL_WORK: usize = 1 << 16;
-
-/// Class: portable (canonical). Options of [`conv2d`] and the pooling ops (height first).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Conv2dOptions {
-    /// Step between windows.
-    pub stride: [usize; 2],
-    /// Zero padding on each side.
-    pub padding: [usize; 2],
-    /// Spacing between kernel taps.
-    pub dilation: [usize; 2],
-    /// Channel groups (conv2d only; 1 for a plain convolution).
-    pub groups: usize,
-}
-
-impl Default for Conv2dOptions {
-    fn default() -> Self {
-        Self {
-            stride: [1, 1],
-            padding: [0, 0],
-            dilation: [1, 1],
-            groups: 1,
-        }
-    }
-}
-
-/// Class: portable (canonical). The output size `[oh, ow]` of a window op over an
-/// `[h, w]` input with `kernel`, or an error if a parameter is zero or the window does not fit.
-pub fn output_size(
-    input: [usize; 2],
-    kernel: [usize; 2],
-    opts: &Conv2dOptions,
-) -> Result<[usize; 2], Error> {
-    let mut out = [0; 2];
-    for d in 0..2 {
-        if kernel[d] == 0 || opts.stride[d] == 0 || opts.dilation[d] == 0 {
-            return Err(Error::new(
-                ErrorKind::InvalidParameter,
-                "conv2d",
-                format!("kernel {kernel:?}, options {opts:?}: sizes and strides must be positive"),
-            ));
-        }
-        let span = opts.dilation[d] * (kernel[d] - 1) + 1;
-        let padded = input[d] + 2 * opts.padding[d];
-        if padded < span {
-            return Err(Error::shape(
-                "conv2d",
-                format!("window {span} is larger than the padded input {padded}"),
-            ));
-        }
-        out[d] = (padded - span) / opts.stride[d] + 1;
-    }
-    Ok(out)
-}
+pub use super::window::{Conv2dOptions, output_size};
 
 /// Class: portable (canonical). 2-D convolution (cross-correlation, as Burn's `conv2d`) of
 /// `x` `[n, c_in, h, w]` with `weight` `[c_out, c_in / groups, kh, kw]` and an optional

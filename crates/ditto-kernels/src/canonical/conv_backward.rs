@@ -11,13 +11,13 @@
 
 use rayon::prelude::*;
 
-use super::conv::{Conv2dOptions, PARALLEL_WORK, output_size};
 use super::conv_weight;
 use super::error::{Error, check_len, numel};
 use super::im2col::{axis, valid};
 use super::matmul::{self, Strides};
 use super::reduce;
 use super::simd::Isa;
+use super::window::{Conv2dOptions, Geometry, PARALLEL_WORK};
 
 /// Class: portable (canonical). Gradients of conv2d's weight (`[c_out, c_in/g, kh, kw]`) and,
 /// if `grad_bias` is given, its bias (`[c_out]`), from the input `x` and the output gradient
@@ -179,51 +179,5 @@ fn col2im_row(
         for xo in xlo..xhi {
             dst[xo * sx + ox - opts.padding[1]] += src[xo];
         }
-    }
-}
-
-/// Shapes shared by the backward ops.
-pub(super) struct Geometry {
-    pub(super) n: usize,
-    pub(super) c_out: usize,
-    pub(super) cig: usize,
-    pub(super) cog: usize,
-    pub(super) k: usize,
-    pub(super) p: usize,
-    pub(super) kernel: [usize; 2],
-    pub(super) out: [usize; 2],
-}
-
-impl Geometry {
-    pub(super) fn new(
-        op: &'static str,
-        x_shape: [usize; 4],
-        w_shape: [usize; 4],
-        opts: &Conv2dOptions,
-    ) -> Result<Self, Error> {
-        let [n, c_in, h, w] = x_shape;
-        let [c_out, cig, kh, kw] = w_shape;
-        let g = opts.groups;
-        if g == 0 || c_in != cig * g || c_out % g != 0 {
-            return Err(Error::shape(
-                op,
-                format!("input {x_shape:?}, weight {w_shape:?}, {g} groups do not fit"),
-            ));
-        }
-        let out = output_size([h, w], [kh, kw], opts)?;
-        Ok(Self {
-            n,
-            c_out,
-            cig,
-            cog: c_out / g,
-            k: cig * kh * kw,
-            p: out[0] * out[1],
-            kernel: [kh, kw],
-            out,
-        })
-    }
-
-    pub(super) fn out_len(&self, op: &'static str) -> Result<usize, Error> {
-        numel(op, &[self.n, self.c_out, self.p])
     }
 }

@@ -16,10 +16,9 @@
 
 use rayon::prelude::*;
 
-use super::conv::{Conv2dOptions, PARALLEL_WORK};
-use super::conv_backward::Geometry;
 use super::simd::Isa;
 use super::simd::chains::{MAX_ROWS, MAX_ROWS_AVX2, Walk, chains};
+use super::window::{Conv2dOptions, Geometry, PARALLEL_WORK};
 
 /// The weight gradient of checked operands into `grad_w` (`[c_out][k]`); `from`: each chain
 /// continues from the value `grad_w` holds instead of `+0.0`.
@@ -176,7 +175,7 @@ pub(super) fn weight_grad(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::canonical::conv::output_size;
+    use crate::canonical::window::output_size;
 
     /// The spec's chains, one output at a time, with the software fma.
     fn direct(

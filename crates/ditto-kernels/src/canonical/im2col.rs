@@ -2,7 +2,7 @@
 //! and whose columns are the output positions `(oh, ow)`, and the index arithmetic that
 //! col2im (the input gradient) shares. Pure data movement: the padding reads as `+0.0`.
 
-use super::conv::Conv2dOptions;
+use super::window::Conv2dOptions;
 
 /// The output positions of one axis whose input index `o * stride + tap * dilation - padding`
 /// lies in `0..len`: `lo..hi` (empty when none does), for `out` positions in all.
@@ -134,7 +134,7 @@ mod tests {
                                 dilation,
                                 groups: 1,
                             };
-                            let Ok(o) = super::super::conv::output_size([h, w], k, &opts) else {
+                            let Ok(o) = super::super::window::output_size([h, w], k, &opts) else {
                                 continue;
                             };
                             for i in 0..k[0] {

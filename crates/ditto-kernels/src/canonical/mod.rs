@@ -39,6 +39,7 @@ pub mod reduce;
 pub mod scatter;
 pub mod simd;
 pub mod softmax;
+mod window;
 
 pub use error::{Error, ErrorKind};
 pub use simd::{Isa, SimdLevel};

@@ -121,7 +121,7 @@ fn next_stream<B: Inner>(device: &B::Device, op: &'static str) -> Stream {
                 context::with::<B, _>(device, |c| c.rng = None);
                 crate::strict::refuse::<B>(
                     device,
-                    crate::strict::Refusal {
+                    crate::refusal::Refusal {
                         op,
                         backend: B::name(device),
                         why: "it has no seeded random state on this thread: call \

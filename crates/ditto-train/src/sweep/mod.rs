@@ -6,17 +6,22 @@
 //!
 //! The work is split by phase: `axis` (what an axis varies), `cell` (the grid), `runner`
 //! (running the cells), `results` (`results.json`), `stats` and `anova` (the statistics),
-//! `verdict` (the promise judged), `report` and `markdown` (the analysis and its text),
+//! `verdict` (the promise judged), `judge` (every pair of cells judged, drift tables),
+//! `spread` (intervals, variance split, step times), `grid` (helpers over cells), `report`
+//! and `markdown` (the analysis and its text),
 //! `merge` (sweeps of several machines into one).
 
 mod anova;
 mod axis;
 mod cell;
+mod grid;
+mod judge;
 mod markdown;
 mod merge;
 mod report;
 mod results;
 mod runner;
+mod spread;
 mod stats;
 mod verdict;
 

@@ -14,7 +14,8 @@ use crate::params::{ParamValues, fingerprint};
 use crate::records::RunSummary;
 use crate::sweep::Sweep;
 use crate::sweep::cell::{CellRun, CellStamp, Plan, plan};
-use crate::sweep::report::{SweepReport, median};
+use crate::sweep::grid::median;
+use crate::sweep::report::SweepReport;
 use crate::sweep::results::{
     CellRecord, FailedCell, MachineInfo, RESULTS_FORMAT, RESULTS_VERSION, SweepResults,
 };

@@ -12,8 +12,9 @@ use ditto_kernels::{Ditto, Inner};
 
 use super::feed::Feed;
 use super::fresh::{self, Replacement, refuse_existing_run};
+use super::hooks::Hooks;
 use super::objective_task::ObjectiveTask;
-use super::run::{self, Ctx, Hooks};
+use super::run::{self, Ctx};
 use super::{TrainBackend, Trained, Trainer, check_conformance, ditto_config, in_pool};
 use crate::checkpoint::Checkpoint;
 use crate::config::{CustomModelConfig, DataSource, Mode, ModelConfig, TrainConfig};

@@ -9,6 +9,7 @@ mod eval;
 mod feed;
 mod fit;
 mod fresh;
+mod hooks;
 mod init_policy;
 #[cfg(test)]
 mod legacy_tests;

@@ -29,6 +29,7 @@ use crate::task::Task;
 use crate::timing::{Clock, Phase};
 use crate::trainer::eval::evaluate;
 use crate::trainer::feed::Feed;
+use crate::trainer::hooks::Hooks;
 use crate::trainer::init_policy::{Policy, UserRule};
 use crate::trainer::micro::Peers;
 use crate::trainer::optim::AnyOptim;
@@ -37,25 +38,6 @@ use crate::trainer::rundir::{Jsonl, write_json, write_text};
 use crate::trainer::snapshot;
 use crate::trainer::step::Stepper;
 use crate::trainer::trace_writer::TraceWriter;
-
-/// Sets up ditto's decorator on a thread, with the run's decorator config.
-pub(crate) type Configure<D> = (fn(&D, DittoConfig), DittoConfig);
-
-/// How the loop reads and installs the backend's random state (dropout).
-pub(crate) struct Hooks<D> {
-    pub(crate) get: fn(&D) -> Option<RngState>,
-    pub(crate) set: fn(&D, RngState),
-    /// Starts / takes the op trace (`Ditto::start_op_trace`, `take_op_trace`).
-    pub(crate) trace_start: fn(&D),
-    pub(crate) trace_take: fn(&D) -> Vec<OpRecord>,
-    /// Configures ditto's decorator on a peer thread, with the run's config; `None` without
-    /// the decorator (which cannot cut batches).
-    pub(crate) configure: Option<Configure<D>>,
-    /// Takes the first op strict mode refused on this thread (`Ditto::take_refusal`).
-    pub(crate) refusal: fn(&D) -> Option<Refusal>,
-    /// The device's GPU adapter, for the provenance (`Inner::adapter`).
-    pub(crate) adapter: fn(&D) -> Option<GpuAdapter>,
-}
 
 /// Everything a run needs besides the model, the task and the data.
 pub(crate) struct Ctx<'a, D> {

@@ -14,10 +14,10 @@ use crate::task::Task;
 use crate::timing::{Clock, Phase};
 use crate::trainer::clip::clip_global_norm;
 use crate::trainer::cut_check;
+use crate::trainer::hooks::Hooks;
 use crate::trainer::init_policy::drop_frozen;
 use crate::trainer::micro::{self, Peers};
 use crate::trainer::optim::AnyOptim;
-use crate::trainer::run::Hooks;
 
 /// What a run's steps share.
 pub(crate) struct Stepper<'a, D> {

@@ -6,9 +6,8 @@
 use burn_backend::TensorMetadata;
 use burn_backend::ops::ConvOptions;
 
-use super::conv::opts;
 use super::elementwise::usize_indices;
-use super::{F, I, dims4, host, host_int, ok, upload};
+use super::{F, I, dims4, host, host_int, ok, opts, upload};
 use crate::canonical::carry::ColumnSums;
 use crate::canonical::matmul::{Strides, matmul_strided_from};
 use crate::canonical::{Isa, conv_backward, scatter};

@@ -3,18 +3,9 @@
 use burn_backend::TensorMetadata;
 use burn_backend::ops::{ConvOptions, ConvTransposeOptions};
 
-use super::{F, dims4, host, ok, upload};
+use super::{F, dims4, host, ok, opts, upload};
 use crate::canonical::{self, conv::Conv2dOptions};
 use crate::inner::Inner;
-
-pub(super) fn opts(o: &ConvOptions<2>) -> Conv2dOptions {
-    Conv2dOptions {
-        stride: o.stride,
-        padding: o.padding,
-        dilation: o.dilation,
-        groups: o.groups,
-    }
-}
 
 /// 2-D convolution.
 pub(crate) fn conv2d<B: Inner>(

@@ -27,6 +27,16 @@ pub(crate) use pool::*;
 type F<B> = <B as burn_backend::BackendTypes>::FloatTensorPrimitive;
 type I<B> = <B as burn_backend::BackendTypes>::IntTensorPrimitive;
 
+/// Burn's conv2d options as the canonical kernels take them.
+fn opts(o: &burn_backend::ops::ConvOptions<2>) -> canonical::conv::Conv2dOptions {
+    canonical::conv::Conv2dOptions {
+        stride: o.stride,
+        padding: o.padding,
+        dilation: o.dilation,
+        groups: o.groups,
+    }
+}
+
 /// Whether the device of `t` runs in canonical mode on this thread, or this thread runs a
 /// micro-batch (`crate::microbatch`: only canonical reductions can be carried).
 pub(crate) fn active<B: Inner>(t: &F<B>) -> bool {
