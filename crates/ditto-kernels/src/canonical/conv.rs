@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use super::error::{Error, ErrorKind, check_len, numel};
+use super::error::{Error, check_len, numel};
 use super::im2col::im2col_into;
 use super::matmul::{self, Strides};
 use super::reduce;

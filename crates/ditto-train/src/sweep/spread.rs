@@ -90,7 +90,7 @@ pub(crate) fn decompositions(
         }
         for (within, subset) in subsets {
             let factors = varying(&subset, None);
-            for metric in &metric_names {
+            for metric in metric_names {
                 let runs: Vec<(Vec<String>, f64)> = subset
                     .iter()
                     .filter_map(|c| {

@@ -8,7 +8,7 @@ use std::time::Instant;
 use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
 use ditto_data::{Dataset, LoaderState};
-use ditto_kernels::{DittoConfig, GpuAdapter, OpRecord, Refusal, RngState};
+use ditto_kernels::RngState;
 use ditto_rng::{param_infos, reinit};
 
 use crate::checkpoint::Checkpoint;
