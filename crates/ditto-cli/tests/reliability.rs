@@ -139,7 +139,15 @@ fn kill_campaign_20_sigkills_then_resume_gives_the_uninterrupted_bytes() {
 #[test]
 fn a_second_writer_is_refused_and_a_killed_writers_lock_is_taken_over() {
     let t = tempfile::tempdir().unwrap();
+    // The first writer must still run when the second starts: 20 epochs (880 steps, a fraction
+    // of a second) raced with the second's start on a loaded machine, so it trains for
+    // 100,000 steps here (it is killed long before).
     let cfg = config(t.path(), 100_000, 100_000);
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("epochs = 20\n", "epochs = 100000\n");
+    assert!(text.contains("epochs = 100000"), "{text}");
+    std::fs::write(&cfg, text).unwrap();
     let run = t.path().join("run");
     let run_s = run.to_str().unwrap();
     let mut first = Command::new(DITTO)
