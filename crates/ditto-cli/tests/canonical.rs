@@ -285,10 +285,18 @@ fn canonical_in_an_sse2_build_gives_the_pinned_bits() {
         (o.status.code(), matmul, v)
     };
     let (code, matmul, v) = env_check(ditto(), "digits-mlp");
-    assert_eq!(code, Some(0), "a canonical run owes its bits in the usual build: {v}");
+    assert_eq!(
+        code,
+        Some(0),
+        "a canonical run owes its bits in the usual build: {v}"
+    );
     assert_eq!(matmul["canonical"]["promise"], "owed", "{v}");
     let (code, matmul, v) = env_check(bin, "r2r-usual");
-    assert_eq!(code, Some(1), "a run-to-run run does not owe its bits in the SSE2 build: {v}");
+    assert_eq!(
+        code,
+        Some(1),
+        "a run-to-run run does not owe its bits in the SSE2 build: {v}"
+    );
     assert_ne!(matmul["run_to_run"]["promise"], "owed", "{v}");
 }
 
