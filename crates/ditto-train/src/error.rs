@@ -94,6 +94,12 @@ impl Error {
         }
     }
 
+    /// The same error, of another kind.
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
     /// The same error, about `path` (when it names no file yet).
     pub(crate) fn at(mut self, path: &Path) -> Self {
         if self.path.is_none() {

@@ -115,7 +115,7 @@ pub fn export_weights(
         return Err(Error::new(
             ErrorKind::Exists,
             Some(out),
-            "the output file exists; it is replaced only when asked (`--force`)",
+            "replacing it was not asked for",
         ));
     }
     write_atomic(out, &bytes)?;

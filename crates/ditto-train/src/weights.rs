@@ -47,9 +47,10 @@ impl Weights {
     /// and gives its `model.` tensors without the prefix. Any other safetensors file is plain
     /// weights: each tensor's name is the parameter path, its dtype `F32`, `F16` or `BF16`.
     ///
-    /// Errors: those of [`Checkpoint::from_bytes`] (`Truncated`, `Foreign` for bytes that
-    /// are not safetensors, `Corrupted`, ...); [`ErrorKind::Invalid`] for a plain file's
-    /// tensor of another dtype, or one that holds no tensor; [`ErrorKind::Corrupted`] for
+    /// Errors: [`ErrorKind::Truncated`] for a file that ends early; [`ErrorKind::Invalid`]
+    /// for bytes that are not safetensors (a malformed header, a tensor whose bytes do not
+    /// fill its shape), a plain file's tensor of another dtype, or one without tensors; for a
+    /// checkpoint, those of [`Checkpoint::from_bytes`]; [`ErrorKind::Corrupted`] for
     /// a file whose metadata holds a ditto document under another key (a checkpoint with a
     /// damaged header, which must not pass as plain weights).
     pub fn from_bytes(bytes: &[u8], path: Option<&Path>) -> Result<Self, Error> {
@@ -62,7 +63,11 @@ impl Weights {
         path: Option<&Path>,
         options: ReadOptions,
     ) -> Result<Self, Error> {
-        let (st, metadata) = checkpoint::open(bytes, path)?;
+        // Bytes that are not safetensors are malformed weights here, not a foreign checkpoint.
+        let (st, metadata) = checkpoint::open(bytes, path).map_err(|e| match e.kind() {
+            ErrorKind::Foreign => e.with_kind(ErrorKind::Invalid),
+            _ => e,
+        })?;
         let meta = metadata.metadata().as_ref();
         if meta.is_some_and(|m| m.contains_key(METADATA_KEY)) {
             let (ck, integrity) = Checkpoint::from_bytes_with(bytes, path, options)?;
