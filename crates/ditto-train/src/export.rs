@@ -41,7 +41,7 @@ impl ExportReport {
     pub fn totals(&self) -> ConversionCounts {
         self.tensors
             .iter()
-            .fold(ConversionCounts::default(), |a, t| a.add(t.counts))
+            .fold(ConversionCounts::default(), |a, t| a + t.counts)
     }
 }
 

@@ -33,9 +33,11 @@ pub struct ConversionCounts {
     pub nan: u64,
 }
 
-impl ConversionCounts {
-    /// Class: portable. The sum of two counts (totals over tensors).
-    pub fn add(self, o: Self) -> Self {
+/// Class: portable. The sum of two counts (totals over tensors).
+impl std::ops::Add for ConversionCounts {
+    type Output = Self;
+
+    fn add(self, o: Self) -> Self {
         Self {
             values: self.values + o.values,
             rounded: self.rounded + o.rounded,
@@ -120,7 +122,7 @@ pub(crate) fn decode(dtype: Dtype, shape: &[usize], bytes: &[u8]) -> Result<Vec<
 /// `values` as little-endian bytes of `dtype` (`F32`: bit for bit; `F16`, `BF16`: rounded to
 /// nearest, ties to even) and what the conversion changed; `None` for a non-float `dtype`.
 pub(crate) fn encode(dtype: Dtype, values: &[f32]) -> Option<(Vec<u8>, ConversionCounts)> {
-    let (to, from): (fn(f32) -> u16, fn(u16) -> f32) = match dtype {
+    match dtype {
         Dtype::F32 => {
             let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
             let nan = values.iter().filter(|v| v.is_nan()).count() as u64;
@@ -131,12 +133,22 @@ pub(crate) fn encode(dtype: Dtype, values: &[f32]) -> Option<(Vec<u8>, Conversio
                 subnormal,
                 ..ConversionCounts::default()
             };
-            return Some((bytes, counts));
+            Some((bytes, counts))
         }
-        Dtype::F16 => (f32_to_f16, f16_to_f32),
-        Dtype::BF16 => (f32_to_bf16, bf16_to_f32),
-        Dtype::U8 | Dtype::I64 => return None,
-    };
+        Dtype::F16 => Some(narrow(values, f32_to_f16, f16_to_f32, 0x0400)),
+        Dtype::BF16 => Some(narrow(values, f32_to_bf16, bf16_to_f32, 0x0080)),
+        Dtype::U8 | Dtype::I64 => None,
+    }
+}
+
+/// `values` converted by `to` (`from` its exact inverse on the results), as little-endian
+/// bytes, and what changed; `min_normal`: the bits of the target's smallest normal number.
+fn narrow(
+    values: &[f32],
+    to: fn(f32) -> u16,
+    from: fn(u16) -> f32,
+    min_normal: u16,
+) -> (Vec<u8>, ConversionCounts) {
     let mut bytes = Vec::with_capacity(values.len() * 2);
     let mut c = ConversionCounts {
         values: values.len() as u64,
@@ -154,9 +166,9 @@ pub(crate) fn encode(dtype: Dtype, values: &[f32]) -> Option<(Vec<u8>, Conversio
         c.overflowed += u64::from(x.is_finite() && back.is_infinite());
         c.flushed += u64::from(x != 0.0 && back == 0.0);
         let magnitude = h & 0x7FFF;
-        c.subnormal += u64::from(magnitude != 0 && magnitude < min_normal(dtype));
+        c.subnormal += u64::from(magnitude != 0 && magnitude < min_normal);
     }
-    Some((bytes, c))
+    (bytes, c)
 }
 
 /// Bytes per value of a float `dtype`.
@@ -166,11 +178,6 @@ fn float_size(dtype: Dtype) -> Option<usize> {
         Dtype::F16 | Dtype::BF16 => Some(2),
         Dtype::U8 | Dtype::I64 => None,
     }
-}
-
-/// The bits of the smallest positive normal number of a half `dtype`.
-fn min_normal(dtype: Dtype) -> u16 {
-    if dtype == Dtype::F16 { 0x0400 } else { 0x0080 }
 }
 
 fn halves(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
