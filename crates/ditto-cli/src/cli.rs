@@ -47,4 +47,9 @@ pub(crate) enum Command {
     /// per input, its predicted class and every class's logit. In canonical mode each
     /// input's outputs are the same bits for any batch size, position and thread count.
     Predict(crate::cmd::predict::Args),
+    /// Write a run's trained weights as a plain safetensors file in f32 (bit for bit), f16
+    /// or bf16 (rounded to nearest, ties to even), the tensors named by parameter path, and
+    /// print per tensor how many values were rounded, overflowed to infinity, flushed to
+    /// zero or became subnormal. Refuses to replace a file unless `--force`.
+    Export(crate::cmd::export::Args),
 }

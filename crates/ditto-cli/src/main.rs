@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Env(a) => cmd::env::exec(a),
         Command::Attest(a) => cmd::attest::exec(a),
         Command::Predict(a) => cmd::predict::exec(a).map(|()| ExitCode::SUCCESS),
+        Command::Export(a) => cmd::export::exec(a).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

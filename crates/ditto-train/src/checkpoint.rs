@@ -5,13 +5,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use safetensors::tensor::{Dtype as StDtype, Metadata, SafeTensors, TensorView};
+use safetensors::tensor::{Metadata, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::{FaultHook, write_atomic_with};
+pub use crate::dtype::Dtype;
 // Kept at its old path: the trainer writes its text files through it.
 use crate::error::{Error, ErrorKind};
 use crate::integrity::{self, Integrity};
+use crate::precision;
 use crate::provenance::Provenance;
 use crate::read_options::ReadOptions;
 
@@ -22,35 +24,6 @@ pub const FORMAT: &str = "ditto-checkpoint";
 pub const VERSION: u32 = 2;
 /// Class: not applicable (format constant). The `__metadata__` key holding the document.
 pub const METADATA_KEY: &str = "ditto";
-
-/// Class: portable. The element type of a stored tensor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Dtype {
-    /// IEEE 754 binary32, little-endian.
-    F32,
-    /// Bytes (opaque blobs such as an optimiser record).
-    U8,
-    /// Two's-complement 64-bit integers, little-endian.
-    I64,
-}
-
-impl Dtype {
-    fn size(self) -> usize {
-        match self {
-            Dtype::F32 => 4,
-            Dtype::U8 => 1,
-            Dtype::I64 => 8,
-        }
-    }
-
-    fn to_st(self) -> StDtype {
-        match self {
-            Dtype::F32 => StDtype::F32,
-            Dtype::U8 => StDtype::U8,
-            Dtype::I64 => StDtype::I64,
-        }
-    }
-}
 
 /// Class: portable. One stored tensor: dtype, shape and little-endian bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,20 +57,15 @@ impl TensorEntry {
         }
     }
 
-    /// Class: portable. The values of an `f32` tensor.
+    /// Class: portable. The values of a float tensor as `f32`: an `f32` tensor's bit for bit,
+    /// an `f16` or `bf16` tensor's upcast exactly (NaN payloads included; CANONICAL.md,
+    /// "Half-precision conversion").
+    ///
+    /// Errors: [`ErrorKind::Invalid`] for a non-float tensor, or bytes that do not fill the
+    /// shape (truncated or malformed).
     pub fn to_f32(&self) -> Result<Vec<f32>, Error> {
-        if self.dtype != Dtype::F32 {
-            return Err(Error::new(
-                ErrorKind::Invalid,
-                None,
-                format!("expected an f32 tensor, found {:?}", self.dtype),
-            ));
-        }
-        Ok(self
-            .bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
+        precision::decode(self.dtype, &self.shape, &self.bytes)
+            .map_err(|e| Error::new(ErrorKind::Invalid, None, e))
     }
 
     /// Class: portable. BLAKE3 of the tensor's bytes, as hex.
@@ -199,60 +167,20 @@ impl Checkpoint {
         path: Option<&Path>,
         options: ReadOptions,
     ) -> Result<(Self, Integrity), Error> {
-        if bytes.len() < 8 {
-            return Err(Error::new(
-                ErrorKind::Truncated,
-                path,
-                format!(
-                    "{} bytes, shorter than the 8-byte header length",
-                    bytes.len()
-                ),
-            ));
-        }
-        let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap_or([0; 8]));
-        if header_len > (bytes.len() as u64).saturating_sub(8) {
-            let kind = if header_len > 100_000_000 {
-                ErrorKind::Foreign
-            } else {
-                ErrorKind::Truncated
-            };
-            return Err(Error::new(
-                kind,
-                path,
-                format!(
-                    "header of {header_len} bytes but the file has {}",
-                    bytes.len()
-                ),
-            ));
-        }
-        let st = SafeTensors::deserialize(bytes).map_err(|e| {
-            let kind = match e {
-                safetensors::SafeTensorError::MetadataIncompleteBuffer => ErrorKind::Truncated,
-                _ => ErrorKind::Foreign,
-            };
-            Error::new(
-                kind,
-                path,
-                format!("not a readable safetensors file (damaged, or not a checkpoint): {e}"),
-            )
-        })?;
-        let (_, metadata) = SafeTensors::read_metadata(bytes)
-            .map_err(|e| Error::new(ErrorKind::Foreign, path, e.to_string()))?;
+        let (st, metadata) = open(bytes, path)?;
         let (doc, integrity) = check_document(&metadata, path, options)?;
         let mut tensors = BTreeMap::new();
         for (name, view) in st.tensors() {
-            let dtype = match view.dtype() {
-                StDtype::F32 => Dtype::F32,
-                StDtype::U8 => Dtype::U8,
-                StDtype::I64 => Dtype::I64,
-                other => {
-                    return Err(Error::new(
-                        ErrorKind::Invalid,
-                        path,
-                        format!("tensor {name} has dtype {other:?}, which ditto does not write"),
-                    ));
-                }
-            };
+            let dtype = Dtype::of_st(view.dtype()).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Invalid,
+                    path,
+                    format!(
+                        "tensor {name} has dtype {:?}, which ditto does not read",
+                        view.dtype()
+                    ),
+                )
+            })?;
             let entry = TensorEntry {
                 dtype,
                 shape: view.shape().to_vec(),
@@ -377,6 +305,55 @@ pub(crate) fn check_document(
     }
     options.admit(&integrity, path)?;
     Ok((doc, integrity))
+}
+
+/// Parses safetensors `bytes` (any writer's): the tensors and the header; `path` only names
+/// errors. A length field past the end is [`ErrorKind::Truncated`] (or, absurdly large,
+/// [`ErrorKind::Foreign`]), anything else unreadable [`ErrorKind::Foreign`].
+pub(crate) fn open<'a>(
+    bytes: &'a [u8],
+    path: Option<&Path>,
+) -> Result<(SafeTensors<'a>, Metadata), Error> {
+    if bytes.len() < 8 {
+        return Err(Error::new(
+            ErrorKind::Truncated,
+            path,
+            format!(
+                "{} bytes, shorter than the 8-byte header length",
+                bytes.len()
+            ),
+        ));
+    }
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap_or([0; 8]));
+    if header_len > (bytes.len() as u64).saturating_sub(8) {
+        let kind = if header_len > 100_000_000 {
+            ErrorKind::Foreign
+        } else {
+            ErrorKind::Truncated
+        };
+        return Err(Error::new(
+            kind,
+            path,
+            format!(
+                "header of {header_len} bytes but the file has {}",
+                bytes.len()
+            ),
+        ));
+    }
+    let st = SafeTensors::deserialize(bytes).map_err(|e| {
+        let kind = match e {
+            safetensors::SafeTensorError::MetadataIncompleteBuffer => ErrorKind::Truncated,
+            _ => ErrorKind::Foreign,
+        };
+        Error::new(
+            kind,
+            path,
+            format!("not a readable safetensors file (damaged, or not a checkpoint): {e}"),
+        )
+    })?;
+    let (_, metadata) = SafeTensors::read_metadata(bytes)
+        .map_err(|e| Error::new(ErrorKind::Foreign, path, e.to_string()))?;
+    Ok((st, metadata))
 }
 
 fn check_len(shape: &[usize], len: usize) -> Result<(), Error> {

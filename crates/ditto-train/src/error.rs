@@ -51,6 +51,9 @@ pub enum ErrorKind {
     /// An environment variable ditto reads has a value it does not accept (`DITTO_SIMD`: the
     /// message names the allowed values).
     Environment,
+    /// An output file already exists and replacing it was not asked for (`ditto export`
+    /// without `--force`, [`crate::export_weights`] without `overwrite`).
+    Exists,
     /// Strict mode (`strict = "error"`) refused an op the model ran (non-deterministic on the
     /// backend, or not canonical in canonical mode): the message names the op, the step and
     /// why. Nothing of that step was kept or written.
@@ -91,6 +94,12 @@ impl Error {
         }
     }
 
+    /// The same error, of another kind.
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
     /// The same error, about `path` (when it names no file yet).
     pub(crate) fn at(mut self, path: &Path) -> Self {
         if self.path.is_none() {
@@ -125,6 +134,7 @@ impl fmt::Display for Error {
             ErrorKind::RunExists => "run directory not empty",
             ErrorKind::Features => "Burn feature refused",
             ErrorKind::Environment => "invalid environment",
+            ErrorKind::Exists => "output file exists",
             ErrorKind::Strict => "strict mode refused an op",
         };
         match &self.path {

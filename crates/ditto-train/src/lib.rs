@@ -6,7 +6,9 @@
 //!   [`Transformer`])
 //!   with your loss ([`Objective`]; [`Classification`] and [`Regression`] provided) on
 //!   `Autodiff<Ditto<B>>`, and gives the trained model back; resumes exactly from any
-//!   checkpoint. [`load_params`] puts a checkpoint's weights into a new model for inference.
+//!   checkpoint. [`load_params`] puts a checkpoint's weights into a new model for inference;
+//!   [`load_params_from`] also reads plain safetensors weights in `f32`, `f16` or `bf16`
+//!   ([`Weights`]), and [`export_weights`] writes a checkpoint's weights as such a file.
 //! * [`TrainConfig`]: the typed config (TOML or Rust), every field with a default.
 //! * [`Checkpoint`]: safetensors files (readable by Python's `safetensors`) whose
 //!   `__metadata__` holds a versioned JSON document with the [`RunState`], a BLAKE3 hash per
@@ -39,8 +41,10 @@ mod checkpoint_read;
 mod compare;
 mod config;
 mod data;
+mod dtype;
 mod env_check;
 mod error;
+mod export;
 mod integrity;
 mod load;
 mod lock;
@@ -52,6 +56,7 @@ mod objective;
 mod op_trace;
 mod optim_state;
 mod params;
+mod precision;
 mod predict;
 mod predict_bundled;
 mod progress;
@@ -69,6 +74,7 @@ mod task;
 mod timing;
 mod trainer;
 mod verification;
+mod weights;
 
 pub use atomic::{FaultHook, NoFaults, WriteStage, write_atomic, write_atomic_with};
 pub use attest::{
@@ -93,8 +99,11 @@ pub use ditto_data::csv::LabelColumn;
 pub use ditto_data::{FilePin, Sha256Digest};
 pub use env_check::{EnvCheck, EnvFacts, EnvRow, Environment, Factor, Promise, RunFacts, Shown};
 pub use error::{Error, ErrorKind};
+pub use export::{ExportReport, ExportedTensor, export_bytes, export_weights};
 pub use integrity::Integrity;
-pub use load::{load_params, load_params_from, load_params_matching};
+pub use load::{
+    load_params, load_params_from, load_params_matching, load_weights, load_weights_matching,
+};
 pub use lock::{LOCK_FILE, RunLock};
 pub use manifest::{Manifest, Program};
 pub use model::{Cnn, Mlp, TrainModel, Transformer};
@@ -108,6 +117,7 @@ pub use op_trace::{
     OpTrace, OpsHeader, StepRange, TensorLine, compare_op_traces,
 };
 pub use params::{ParamValues, fingerprint, read_params, write_params};
+pub use precision::ConversionCounts;
 pub use predict::{Outputs, predict, predict_rows};
 pub use predict_bundled::BundledModel;
 pub use provenance::{BURN_VERSION, BuildInfo, Project, Provenance};
@@ -126,3 +136,4 @@ pub use trainer::{
 pub use verification::{
     Machine, VERIFICATIONS, Verification, VerificationKind, VerificationVerdict,
 };
+pub use weights::Weights;

@@ -96,7 +96,9 @@ pub use ditto_kernels::{Ditto, DittoConfig, KernelMode, Strict};
 pub use ditto_rng as rng;
 pub use ditto_rng::{Seed, Stream, StreamState};
 pub use ditto_train as train;
-pub use ditto_train::{Trainer, build_info, load_params};
+pub use ditto_train::{
+    Dtype, ExportReport, Trainer, Weights, build_info, export_weights, load_params,
+};
 
 /// The README's Rust snippets, compiled and run as doctests.
 #[cfg(doctest)]

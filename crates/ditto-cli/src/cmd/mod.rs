@@ -4,6 +4,7 @@
 pub(crate) mod attest;
 pub(crate) mod attest_verify;
 pub(crate) mod env;
+pub(crate) mod export;
 pub(crate) mod here;
 pub(crate) mod inspect;
 pub(crate) mod predict;
@@ -13,7 +14,7 @@ pub(crate) mod sweep;
 pub(crate) mod train;
 pub(crate) mod verify;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ditto_train::{
     BackendKind, Checkpoint, ReadOptions, RunSummary, StepRange, TrainConfig, TrainData, Trainer,
@@ -113,6 +114,58 @@ pub(crate) fn read_checkpoint(path: &Path, options: ReadOptions) -> Res<Checkpoi
         eprintln!("{warning}");
     }
     Ok(ck)
+}
+
+/// The checkpoint a command reads (`predict`, `export`): a file as given; in a run
+/// directory, the best one by the validation metric (`best`), else `final.safetensors`, else
+/// `last.safetensors`.
+pub(crate) fn checkpoint_path(run: &Path, best: bool) -> Res<PathBuf> {
+    if run.is_file() {
+        if best {
+            return Err("--best picks a checkpoint of a run directory; a file was given".into());
+        }
+        return Ok(run.to_path_buf());
+    }
+    if !run.is_dir() {
+        return Err(format!("{}: no such run directory or checkpoint", run.display()).into());
+    }
+    if best {
+        let text = std::fs::read_to_string(run.join("summary.json")).map_err(|e| {
+            format!(
+                "{}: --best needs the finished run's summary.json: {e}",
+                run.display()
+            )
+        })?;
+        let summary: RunSummary = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: summary.json: {e}", run.display()))?;
+        let step = summary
+            .best
+            .ok_or("--best: the run recorded no best checkpoint (it had no validation split)")?
+            .step;
+        let p = run
+            .join("checkpoints")
+            .join(format!("best-{step:08}.safetensors"));
+        if !p.is_file() {
+            return Err(format!(
+                "--best: {} is missing (the run kept no best checkpoints: set \
+                 validation.keep_best)",
+                p.display()
+            )
+            .into());
+        }
+        return Ok(p);
+    }
+    for name in ["final.safetensors", "last.safetensors"] {
+        let p = run.join(name);
+        if p.is_file() {
+            return Ok(p);
+        }
+    }
+    Err(format!(
+        "{}: no final.safetensors or last.safetensors: pass a checkpoint file",
+        run.display()
+    )
+    .into())
 }
 
 /// Prints a finished run's summary.

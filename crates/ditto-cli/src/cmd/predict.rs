@@ -1,11 +1,11 @@
 //! `ditto predict`: a trained bundled model's outputs for new inputs, as CSV.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::backend_arg::BackendArg;
 use crate::cmd::Res;
-use ditto_train::{BackendKind, BundledModel, DataSource, Outputs, RunSummary};
+use ditto_train::{BackendKind, BundledModel, DataSource, Outputs};
 
 /// The arguments of `ditto predict`.
 #[derive(clap::Args)]
@@ -57,7 +57,7 @@ pub(crate) enum InputFormat {
 /// Writes the outputs CSV.
 pub(crate) fn exec(a: Args) -> Res<()> {
     crate::cmd::set_threads(a.threads)?;
-    let path = checkpoint_path(&a.run, a.best)?;
+    let path = crate::cmd::checkpoint_path(&a.run, a.best)?;
     let ck =
         crate::cmd::read_checkpoint(&path, crate::cmd::read_options(a.allow_unverified_header))?;
     let model = BundledModel::of(&ck).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -101,57 +101,6 @@ pub(crate) fn exec(a: Args) -> Res<()> {
     }
     eprintln!("{} inputs predicted", outputs.rows());
     Ok(())
-}
-
-/// The checkpoint to predict with: a file as given; in a run directory, the best one by the
-/// validation metric (`best`), else `final.safetensors`, else `last.safetensors`.
-fn checkpoint_path(run: &Path, best: bool) -> Res<PathBuf> {
-    if run.is_file() {
-        if best {
-            return Err("--best picks a checkpoint of a run directory; a file was given".into());
-        }
-        return Ok(run.to_path_buf());
-    }
-    if !run.is_dir() {
-        return Err(format!("{}: no such run directory or checkpoint", run.display()).into());
-    }
-    if best {
-        let text = std::fs::read_to_string(run.join("summary.json")).map_err(|e| {
-            format!(
-                "{}: --best needs the finished run's summary.json: {e}",
-                run.display()
-            )
-        })?;
-        let summary: RunSummary = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: summary.json: {e}", run.display()))?;
-        let step = summary
-            .best
-            .ok_or("--best: the run recorded no best checkpoint (it had no validation split)")?
-            .step;
-        let p = run
-            .join("checkpoints")
-            .join(format!("best-{step:08}.safetensors"));
-        if !p.is_file() {
-            return Err(format!(
-                "--best: {} is missing (the run kept no best checkpoints: set \
-                 validation.keep_best)",
-                p.display()
-            )
-            .into());
-        }
-        return Ok(p);
-    }
-    for name in ["final.safetensors", "last.safetensors"] {
-        let p = run.join(name);
-        if p.is_file() {
-            return Ok(p);
-        }
-    }
-    Err(format!(
-        "{}: no final.safetensors or last.safetensors: pass a checkpoint file",
-        run.display()
-    )
-    .into())
 }
 
 /// The inputs' per-sample dimensions and raw values.
