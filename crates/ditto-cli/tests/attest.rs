@@ -4,7 +4,7 @@
 //! says how to rerun it and is checked against the rerun's directory (this test program is
 //! the library's user).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

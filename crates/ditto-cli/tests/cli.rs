@@ -1,6 +1,6 @@
 //! End-to-end tests of the `ditto` binary: separate processes, compared byte for byte.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

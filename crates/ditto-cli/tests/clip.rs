@@ -2,7 +2,7 @@
 //! for any thread count and SIMD level, and the clipping really acts (its bits differ from an
 //! unclipped run's and from per-tensor clipping's).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

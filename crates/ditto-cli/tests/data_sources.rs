@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use ditto_train::FilePin;
 
-mod common;
+use crate::common;
 
 use common::{ditto, fingerprint, ok};
 

@@ -5,7 +5,7 @@
 //! comparison when the environment differs; an old manifest (without the new fields) still
 //! checks.
 
-mod common;
+use crate::common;
 #[path = "../../ditto-kernels/tests/common/wgpu_probe.rs"]
 mod wgpu_probe;
 

@@ -5,7 +5,7 @@
 //! arithmetic for bf16). Adversarial values (overflow, underflow, ties, NaN payloads) convert
 //! as CANONICAL.md says and are counted in the report. Bad requests are refused.
 
-mod common;
+use crate::common;
 #[path = "../../ditto-train/tests/common/python.rs"]
 mod python;
 

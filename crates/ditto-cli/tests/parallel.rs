@@ -5,7 +5,7 @@
 //! run stopped with 4 peers and resumed with 1 peer and 2 micro-batches ends identical; and
 //! the configurations that cannot keep that promise are refused with a clear error.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -4,7 +4,7 @@
 //! checkpoint gives other bits); the predictions of a CSV run's test file score the accuracy
 //! the run itself recorded; bad input is refused with a clear error.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ditto_rng::Seed;
 
-mod common;
+use crate::common;
 
 use common::{DITTO, ditto, ok};
 

@@ -1,7 +1,7 @@
 //! Run directories never lose a run: a fresh run into a directory holding one is refused and
 //! writes nothing; `--force` replaces it as a whole; `resume` and pruning never mix runs.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! backends) is reported as expected and exits 0; a difference the mode promised (canonical
 //! across threads or backends) is a broken promise and exits 1. Every cell is its own process.
 
-mod common;
+use crate::common;
 #[path = "../../ditto-kernels/tests/common/wgpu_probe.rs"]
 mod wgpu_probe;
 

@@ -1,7 +1,7 @@
 //! Version-1 checkpoints (written before header hashes) through the `ditto` binary: refused
 //! by default, loaded with `--allow-unverified-header` and a warning (issue 27).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

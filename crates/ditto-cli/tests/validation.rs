@@ -3,7 +3,7 @@
 //! best checkpoints are the same at any thread count and when resumed inside the patience
 //! window; the test split is evaluated once, after training; top-k keeps exactly k.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -2,9 +2,9 @@
 //! that training an MLP and a small CNN touches has a tested (or exact) class.
 //!
 //! Regenerate the table after changing the classes: `DITTO_BLESS=1 cargo test --release -p
-//! ditto-kernels --test audit`.
+//! ditto-kernels --test kernels -- audit::`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -16,7 +16,7 @@ use ditto_kernels::canonical::reduce::{self, Axis};
 use ditto_kernels::canonical::{conv, conv_backward, math, matmul};
 use ditto_kernels::{Ditto, DittoConfig, KernelMode};
 
-mod common;
+use crate::common;
 #[path = "canonical_mode/composites.rs"]
 mod composites;
 #[path = "canonical_mode/trace.rs"]

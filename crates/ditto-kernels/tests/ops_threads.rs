@@ -3,7 +3,7 @@
 //! child processes run with `RAYON_NUM_THREADS` and `MATMUL_NUM_THREADS` = 1, 2 and 4.
 //! These tests back the `run-to-run` claims of `DETERMINISM.md` for NdArray.
 
-mod common;
+use crate::common;
 
 use burn::backend::{Autodiff, NdArray};
 use burn::tensor::backend::Backend;
@@ -106,7 +106,7 @@ fn ops_identical_across_thread_counts() {
     }
     for threads in ["1", "2", "4"] {
         let got = child(
-            "ops_identical_across_thread_counts",
+            &common::exact(module_path!(), "ops_identical_across_thread_counts"),
             "OPS",
             &[
                 ("RAYON_NUM_THREADS", threads),

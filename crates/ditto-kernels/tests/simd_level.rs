@@ -28,10 +28,12 @@ fn child_reports() {
 
 /// `DITTO_SIMD=value` (or unset) in a child process: what it reports.
 fn report(value: Option<&str>) -> (String, String) {
+    // The tests are modules of one binary: `--exact` needs `simd_level::child_reports`.
+    let (_, module) = module_path!().split_once("::").unwrap();
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args([
         "--exact",
-        "child_reports",
+        &format!("{module}::child_reports"),
         "--nocapture",
         "--test-threads=1",
     ])

@@ -2,7 +2,7 @@
 //! final weights and every loss are bitwise identical across processes and across
 //! `RAYON_NUM_THREADS` / `MATMUL_NUM_THREADS` 1 and 2.
 
-mod common;
+use crate::common;
 
 use burn::backend::{Autodiff, NdArray};
 use common::{Model, child, is_child, train};
@@ -23,7 +23,7 @@ fn run(model: Model, key: &str, test: &str) {
     );
     for threads in ["1", "2"] {
         let got = child(
-            test,
+            &common::exact(module_path!(), test),
             key,
             &[
                 ("RAYON_NUM_THREADS", threads),

@@ -4,7 +4,7 @@
 //! `DITTO_REQUIRE_WGPU=1` (see `common/wgpu_probe.rs`).
 #![cfg(feature = "wgpu")]
 
-mod common;
+use crate::common;
 #[path = "common/wgpu_probe.rs"]
 mod wgpu_probe;
 

@@ -1,7 +1,7 @@
 //! Checkpoint files: round trip, atomic replacement, and refusal of truncated, corrupted,
 //! foreign and future files with clear errors; readable by Python's `safetensors`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! error names the stage, no temporary file is left, and the checkpoint on disk still loads and
 //! resumes to the uninterrupted run's bits.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

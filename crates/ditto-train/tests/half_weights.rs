@@ -5,7 +5,7 @@
 //! (`load_params`, `load_params_matching`). Truncated and malformed files are refused with
 //! clear errors, never a panic.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! asked for explicitly, load flagged and resume to the uninterrupted run's bits; a version-2
 //! file turned into a "version 1" one is refused the same way.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

@@ -97,8 +97,11 @@ fn same_bits_at_1_and_2_threads(test: &str, run: impl FnOnce() -> String) {
         return;
     }
     let child = |threads: &str| {
+        // The tests are modules of one binary: `--exact` needs `predict::test`.
+        let (_, module) = module_path!().split_once("::").unwrap();
         let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", test, "--nocapture", "--test-threads", "1"])
+            .args(["--exact", &format!("{module}::{test}")])
+            .args(["--nocapture", "--test-threads", "1"])
             .env("DITTO_TEST_CHILD", "1")
             .env("RAYON_NUM_THREADS", threads)
             .env("MATMUL_NUM_THREADS", threads)

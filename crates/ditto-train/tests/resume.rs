@@ -1,7 +1,7 @@
 //! The trainer: two runs agree bit for bit, and a run stopped at a mid-epoch step and resumed
 //! from its checkpoint ends bitwise identical to the uninterrupted run.
 
-mod common;
+use crate::common;
 
 use burn::backend::NdArray;
 use ditto_data::InMemory;

@@ -26,8 +26,11 @@ fn is_child() -> bool {
 
 /// Runs this test again in a child process with `threads` threads; its `fingerprint=` line.
 fn child(test: &str, threads: &str) -> String {
+    // The tests are modules of one binary: `--exact` needs `task_models::test`.
+    let (_, module) = module_path!().split_once("::").unwrap();
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads", "1"])
+        .args(["--exact", &format!("{module}::{test}")])
+        .args(["--nocapture", "--test-threads", "1"])
         .env("DITTO_TEST_CHILD", "1")
         .env("RAYON_NUM_THREADS", threads)
         .env("MATMUL_NUM_THREADS", threads)

@@ -192,8 +192,17 @@ pub fn train<B: AutodiffBackend>(
     }
 }
 
-/// Re-runs the current test binary as a child that executes only `test` with `env`, and
-/// returns the value it printed after `KEY=`.
+/// The name `--exact` needs for the test `test` of the module `module` (`module_path!()`):
+/// the tests are modules of one binary, so a test's name is `file_module::test`.
+pub fn exact(module: &str, test: &str) -> String {
+    match module.split_once("::") {
+        Some((_, path)) => format!("{path}::{test}"),
+        None => test.to_owned(),
+    }
+}
+
+/// Re-runs the current test binary as a child that executes only `test` (a name from
+/// [`exact`]) with `env`, and returns the value it printed after `KEY=`.
 pub fn child(test: &str, key: &str, env: &[(&str, &str)]) -> String {
     let exe = std::env::current_exe().unwrap();
     let mut cmd = std::process::Command::new(exe);
