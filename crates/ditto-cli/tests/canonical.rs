@@ -21,7 +21,7 @@ const DIGITS_TRANSFORMER_200: &str =
     "8a43894a5fc298a628a2774f41d3f4e5ef35d210f02a737de176a3b0066e3781";
 
 /// The three examples, the steps they run here and their pinned canonical fingerprints.
-const CASES: [(&str, Option<&str>, &str); 3] = [
+pub(crate) const CASES: [(&str, Option<&str>, &str); 3] = [
     ("digits-mlp", None, DIGITS_MLP),
     ("fashion-cnn", Some("200"), FASHION_CNN_200),
     ("digits-transformer", Some("200"), DIGITS_TRANSFORMER_200),
@@ -57,7 +57,7 @@ fn train(bin: &Path, example: &str, out: &Path, extra: &[&str], env: &[(&str, &s
 }
 
 /// The `fingerprint: ` line of `ditto train`'s output.
-fn fingerprint(stdout: &str) -> String {
+pub(crate) fn fingerprint(stdout: &str) -> String {
     stdout
         .lines()
         .find_map(|l| l.strip_prefix("fingerprint: "))

@@ -1,6 +1,7 @@
 //! The integration tests of `ditto-data`, one test binary (`--test data`): each file
-//! below is a module. One binary instead of one per file links the Burn stack once,
-//! which cut the workspace's test build by a large factor (see CHANGELOG).
+//! below is a module. One binary links the Burn stack once instead of once per file
+//! (ditto-train's 13 test binaries took 2,052 s of compile time, its one binary 265 s:
+//! `cargo --timings` on 2 busy cores). A file's tests are named `file::test`.
 //! `fuzz.rs` stays a binary of its own: its counting global allocator must not
 //! see other tests' allocations.
 

@@ -93,7 +93,9 @@ fn a_users_model_is_recorded_as_trained_and_reproduced_by_its_program() {
 
     let record = check_table(&out, &trained.model);
     assert_eq!(record.origin, ModelOrigin::Program);
-    assert_eq!(record.type_name, "records::ConvNorm");
+    // The model's Rust type name, as `std::any::type_name` gives it (this test binary's crate
+    // is `train`, this file its module `records`).
+    assert_eq!(record.type_name, "train::records::ConvNorm");
     let rows: Vec<(&str, &str, &[usize])> = record
         .parameters
         .iter()
@@ -127,7 +129,7 @@ fn a_users_model_is_recorded_as_trained_and_reproduced_by_its_program() {
     let text = read(&out, "config.toml");
     let cfg = TrainConfig::from_toml(&text).unwrap();
     match &cfg.model {
-        ModelConfig::Custom(c) => assert_eq!(c.name.as_deref(), Some("records::ConvNorm")),
+        ModelConfig::Custom(c) => assert_eq!(c.name.as_deref(), Some("train::records::ConvNorm")),
         other => panic!("recorded {other:?}"),
     }
     assert!(!text.contains("hidden"), "{text}");
@@ -137,7 +139,7 @@ fn a_users_model_is_recorded_as_trained_and_reproduced_by_its_program() {
     let report = read(&out, "report.md");
     let manifest = Manifest::read(&out).unwrap().unwrap();
     let program = manifest.program.unwrap();
-    assert!(report.contains("`records::ConvNorm`"), "{report}");
+    assert!(report.contains("`train::records::ConvNorm`"), "{report}");
     assert!(
         report.contains("| `norm.gamma` | LayerNorm | [108] |"),
         "{report}"
