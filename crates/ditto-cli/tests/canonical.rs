@@ -6,8 +6,7 @@
 //! it). Every one of them must equal the pinned fingerprint, so a change of the canonical
 //! arithmetic fails here (and is a Reproducibility-breaking CHANGELOG entry).
 
-#[path = "../../ditto-kernels/tests/common/wgpu_probe.rs"]
-mod wgpu_probe;
+use crate::wgpu_probe;
 
 use std::path::Path;
 use std::process::Command;

@@ -6,8 +6,7 @@
 //! checks.
 
 use crate::common;
-#[path = "../../ditto-kernels/tests/common/wgpu_probe.rs"]
-mod wgpu_probe;
+use crate::wgpu_probe;
 
 use std::path::Path;
 use std::process::Output;

@@ -21,3 +21,5 @@ mod run_dirs;
 mod sweep;
 mod unverified;
 mod validation;
+#[path = "../../ditto-kernels/tests/common/wgpu_probe.rs"]
+mod wgpu_probe;

@@ -5,8 +5,7 @@
 //! across threads or backends) is a broken promise and exits 1. Every cell is its own process.
 
 use crate::common;
-#[path = "../../ditto-kernels/tests/common/wgpu_probe.rs"]
-mod wgpu_probe;
+use crate::wgpu_probe;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -3,8 +3,7 @@
 //! one product over the whole axis, on every instruction set; starting from zero each time
 //! and adding the pieces' results does not.
 
-#[path = "common/values.rs"]
-mod values;
+use crate::common::values;
 
 use values::{bits, normal};
 

@@ -1,8 +1,7 @@
 //! `Ditto<B>` in canonical mode: its ops give exactly the bits of the canonical kernels they
 //! route to, forward and (through Burn's autodiff) backward; run-to-run mode is untouched.
 
-#[path = "common/values.rs"]
-mod values;
+use crate::common::values;
 
 use values::{bits, normal};
 

@@ -5,8 +5,7 @@
 //! `build_check`) and, for the convolutions and pooling ops, of ditto's canonical kernels.
 //! `tests/feature-guard/` checks the same with the feature on.
 
-#[path = "common/values.rs"]
-mod values;
+use crate::common::values;
 
 use burn::backend::NdArray;
 use burn::tensor::backend::Backend;

@@ -1,6 +1,8 @@
 //! Shared pieces of the determinism suite: small models, a training loop and digests.
 #![allow(dead_code)]
 
+pub mod values;
+
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::loss::CrossEntropyLossConfig;
