@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use burn::tensor::backend::Backend;
-use ditto_kernels::Inner;
 use ditto_train::{
     BackendKind, Checkpoint, EnvCheck, EnvFacts, Environment, Manifest, ModelOrigin, Program,
     Provenance, RunFacts, TrainBackend, TrainConfig,
@@ -34,8 +33,9 @@ pub(crate) fn here(config: &TrainConfig, origin: Option<ModelOrigin>) -> Res<Her
         BackendKind::Wgpu => {
             let device = burn::backend::wgpu::WgpuDevice::default();
             let name = TrainBackend::<burn::backend::Wgpu>::name(&device);
-            Provenance::collect(&name, &format!("{device:?}"))
-                .with_gpu(<burn::backend::Wgpu as Inner>::adapter(&device))
+            Provenance::collect(&name, &format!("{device:?}")).with_gpu(
+                <burn::backend::Wgpu as ditto_kernels::Inner>::adapter(&device),
+            )
         }
         #[cfg(not(feature = "wgpu"))]
         BackendKind::Wgpu => return Err("backend wgpu is not available in this build".into()),
