@@ -49,6 +49,7 @@ fn canonical_on_aarch64_under_qemu_gives_the_pinned_bits() {
                 Some(v) => cmd.env("DITTO_SIMD", v),
                 None => cmd.env_remove("DITTO_SIMD"),
             };
+            let started = std::time::Instant::now();
             let o = cmd.output().unwrap();
             assert!(
                 o.status.success(),
@@ -71,7 +72,8 @@ fn canonical_on_aarch64_under_qemu_gives_the_pinned_bits() {
                 manifest["target"], "aarch64-unknown-linux-gnu",
                 "{example}: {manifest}"
             );
-            eprintln!("aarch64 {example} {level:?}: {fp} ({isa})");
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!("aarch64 {example} {level:?}: {fp} ({isa}, {secs:.1} s under {runner})");
         }
     }
 }
