@@ -18,7 +18,10 @@ use super::window::{Conv2dOptions, Geometry};
 
 #[derive(Clone, Copy, Debug)]
 enum Profile {
-    /// Finite values of both signs over `2^-20 .. 2^20`: any reordering or unfused step shows.
+    /// Finite values of both signs in `[-4, 4]`, as a network's: products of like size, whose
+    /// sums round at every step, so a reordering or an unfused step shows even in long chains.
+    Narrow,
+    /// Finite values of both signs over `2^-20 .. 2^20`.
     Wide,
     /// Subnormal inputs, and tiny values times moderate ones: products and sums on both sides
     /// of the smallest normal (a flush to zero or a reordering shows).
@@ -29,7 +32,8 @@ enum Profile {
     Special,
 }
 
-const PROFILES: [Profile; 4] = [
+const PROFILES: [Profile; 5] = [
+    Profile::Narrow,
     Profile::Wide,
     Profile::Subnormal,
     Profile::Zeros,
@@ -54,6 +58,7 @@ impl Gen {
         let pick = (r >> 32) as u32 & 0x3ff;
         let normal = |e: u32| f32::from_bits(sign | (e << 23) | mant);
         match p {
+            Profile::Narrow => normal(125 + pick % 4),
             Profile::Wide => normal(107 + pick % 41),
             Profile::Subnormal => match pick % 4 {
                 0 => f32::from_bits(sign | mant),
@@ -79,19 +84,44 @@ impl Gen {
     }
 }
 
-/// Equal bits, or both NaN.
-fn same(got: &[f32], want: &[f32]) -> Result<(), String> {
-    assert_eq!(got.len(), want.len());
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        if g.to_bits() != w.to_bits() && !(g.is_nan() && w.is_nan()) {
-            return Err(format!(
-                "element {i}: {:#010x} vs {:#010x}",
+/// The cases compared, and those that differ (all are run before the test fails, so a
+/// failure says which profiles and shapes show it).
+#[derive(Default)]
+struct Check {
+    cases: usize,
+    failures: Vec<String>,
+}
+
+impl Check {
+    /// Equal bits, or both NaN.
+    fn same(&mut self, what: impl FnOnce() -> String, got: &[f32], want: &[f32]) {
+        assert_eq!(got.len(), want.len());
+        self.cases += 1;
+        let differ = |(_, (g, w)): &(usize, (&f32, &f32))| {
+            g.to_bits() != w.to_bits() && !(g.is_nan() && w.is_nan())
+        };
+        let mut bad = got.iter().zip(want).enumerate().filter(differ);
+        if let Some((i, (g, w))) = bad.next() {
+            self.failures.push(format!(
+                "{}: {} of {} differ, first {i}: {:#010x} vs {:#010x}",
+                what(),
+                bad.count() + 1,
+                got.len(),
                 g.to_bits(),
                 w.to_bits()
             ));
         }
     }
-    Ok(())
+
+    fn finish(self) {
+        assert!(
+            self.failures.is_empty(),
+            "{} of {} cases differ:\n{}",
+            self.failures.len(),
+            self.cases,
+            self.failures.join("\n")
+        );
+    }
 }
 
 /// The specification: `out[i][j]` continues from `init[i][j]` with `fma(a[i][p], b[p][j], ..)`
@@ -122,6 +152,7 @@ fn matmul_agrees_on_every_isa() {
         [13, 2, 31],
         [4, 0, 5],
     ];
+    let mut check = Check::default();
     let mut g = Gen(0x9e37_79b9_7f4a_7c15);
     for p in PROFILES {
         for (case, &[m, k, n]) in shapes.iter().enumerate() {
@@ -139,16 +170,17 @@ fn matmul_agrees_on_every_isa() {
             let want = spec_matmul(&a, sa, &b, &zeros, [m, k, n]);
             let want_from = spec_matmul(&a, sa, &b, &init, [m, k, n]);
             for isa in Isa::available() {
-                let what = format!("{isa:?} {p:?} {m}x{k}x{n}");
+                let what = || format!("{isa:?} {p:?} {m}x{k}x{n}");
                 let mut out = vec![12345.0f32; m * n];
                 matmul_strided(isa, &a, sa, &b, sb, &mut out, 1, m, k, n).unwrap();
-                same(&out, &want).unwrap_or_else(|e| panic!("{what}: {e}"));
+                check.same(what, &out, &want);
                 let mut out = init.clone();
                 matmul_strided_from(isa, &a, sa, &b, sb, &mut out, 1, m, k, n).unwrap();
-                same(&out, &want_from).unwrap_or_else(|e| panic!("{what}, from: {e}"));
+                check.same(|| what() + " from", &out, &want_from);
             }
         }
     }
+    check.finish();
 }
 
 /// `simd::chains` directly, for every row count up to past each kernel's limit (the scalar
@@ -163,6 +195,7 @@ fn conv_weight_chains_agree_on_every_isa_and_row_count() {
     };
     let positions = walk.n * walk.out[0] * walk.out[1];
     let last = (walk.n - 1) * walk.sample + 15 * walk.step[0] + 32 * walk.step[1];
+    let mut check = Check::default();
     let mut g = Gen(0x2545_f491_4f6c_dd1d);
     for p in PROFILES {
         let xpad = g.values(p, last + 120);
@@ -190,10 +223,11 @@ fn conv_weight_chains_agree_on_every_isa_and_row_count() {
                 }
                 let mut got = init.clone();
                 chains(isa, &grad, &xpad, &offs, &walk, &mut got);
-                same(&got, &want).unwrap_or_else(|e| panic!("{isa:?} {p:?} {rows} rows: {e}"));
+                check.same(|| format!("{isa:?} {p:?} {rows} rows"), &got, &want);
             }
         }
     }
+    check.finish();
 }
 
 /// conv2d's weight gradient through its work items: partial lane groups (1, 3, 5, 6, 7, 9
@@ -209,6 +243,7 @@ fn conv_weight_grad_agrees_on_every_isa() {
         ([1, 4, 7, 7], [9, 4, 2, 2], [0, 0], 1),
         ([3, 1, 5, 5], [1, 1, 3, 3], [1, 1], 1),
     ];
+    let mut check = Check::default();
     let mut g = Gen(0x5851_f42d_4c95_7f2d);
     for p in PROFILES {
         for (xs, ws, padding, groups) in cases {
@@ -228,29 +263,33 @@ fn conv_weight_grad_agrees_on_every_isa() {
             for isa in Isa::available() {
                 let mut got = vec![12345.0f32; init.len()];
                 weight_grad(isa, &x, xs, &gy, &geo, &o, &mut got, false);
-                same(&got, &want).unwrap_or_else(|e| panic!("{isa:?} {p:?} {xs:?} {ws:?}: {e}"));
+                let what = || format!("{isa:?} {p:?} {xs:?} {ws:?}");
+                check.same(what, &got, &want);
                 let mut got = init.clone();
                 weight_grad(isa, &x, xs, &gy, &geo, &o, &mut got, true);
-                same(&got, &want_from).unwrap_or_else(|e| panic!("{isa:?} {p:?} {ws:?}: {e}"));
+                check.same(|| what() + " from", &got, &want_from);
             }
         }
     }
+    check.finish();
 }
 
 /// Sums (the scalar code compiled for each instruction set).
 #[test]
 fn sums_agree_on_every_isa() {
+    let mut check = Check::default();
     let mut g = Gen(0x1405_7b7e_f767_814f);
     for p in PROFILES {
         for len in [1, 31, 33, 4097, 10_000] {
             let x = g.values(p, len);
             let want = sum_all_with(Isa::Scalar, &x);
             for isa in Isa::available() {
-                same(&[sum_all_with(isa, &x)], &[want])
-                    .unwrap_or_else(|e| panic!("{isa:?} {p:?}: {e}"));
+                let what = || format!("{isa:?} {p:?} {len}");
+                check.same(what, &[sum_all_with(isa, &x)], &[want]);
             }
         }
     }
+    check.finish();
 }
 
 /// `available` lists only what this CPU runs; an instruction set it lacks falls back to the
