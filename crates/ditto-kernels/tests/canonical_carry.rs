@@ -19,7 +19,7 @@ fn matmul_from_continues_the_chain_over_any_cut() {
     let (rows, m, n) = (300, 19, 37);
     let x = normal("x", rows * m);
     let g = normal("g", rows * n);
-    for isa in [Isa::Scalar, Isa::Avx2Fma, Isa::Avx512] {
+    for isa in [Isa::Scalar, Isa::Neon, Isa::Avx2Fma, Isa::Avx512] {
         let mut whole = vec![0.0f32; m * n];
         matmul_strided(
             isa,

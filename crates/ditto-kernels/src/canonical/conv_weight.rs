@@ -17,7 +17,7 @@
 use rayon::prelude::*;
 
 use super::simd::Isa;
-use super::simd::chains::{MAX_ROWS, MAX_ROWS_AVX2, Walk, chains};
+use super::simd::chains::{Walk, chains, max_rows};
 use super::window::{Conv2dOptions, Geometry, PARALLEL_WORK};
 
 /// The weight gradient of checked operands into `grad_w` (`[c_out][k]`); `from`: each chain
@@ -91,11 +91,7 @@ pub(super) fn weight_grad(
     };
     // Work items of a group: (lane group, row block); blocks even in size, at least one item
     // per thread where the rows allow (a block of few rows is bound by the FMA latency).
-    let max_rows = if isa == Isa::Avx2Fma {
-        MAX_ROWS_AVX2
-    } else {
-        MAX_ROWS
-    };
+    let max_rows = max_rows(isa);
     let threads = if parallel {
         rayon::current_num_threads()
     } else {

@@ -13,7 +13,8 @@ use std::thread::LocalKey;
 use rayon::prelude::*;
 
 use super::error::{Error, check_len};
-use super::simd::{Isa, microkernel};
+use super::simd::Isa;
+use super::simd::microkernel::microkernel;
 
 /// Class: portable (canonical). Element strides of a (batched) matrix operand: element
 /// `[b][i][j]` is at `b * batch + i * row + j * col`. A zero stride broadcasts.

@@ -3,7 +3,7 @@
 //! Class: portable (canonical): every kernel here computes one specified sequence of IEEE
 //! operations per output element, written down in `crates/ditto-kernels/CANONICAL.md`, so
 //! its bits do not depend on the thread count, the instruction set (scalar, AVX2+FMA,
-//! AVX-512) or the machine, and a GPU implementation of the same sequence matches them.
+//! AVX-512, NEON) or the machine, and a GPU implementation of the same sequence matches them.
 //!
 //! Plain functions over slices with explicit shapes; one op family per module:
 //!
@@ -32,6 +32,8 @@ pub mod elementwise;
 mod error;
 pub mod fma;
 mod im2col;
+#[cfg(test)]
+mod isa_agreement;
 pub mod math;
 pub mod matmul;
 pub mod pool;

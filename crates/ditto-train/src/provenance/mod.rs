@@ -77,7 +77,7 @@ pub struct Provenance {
     /// driver, graphics API; `None` for the CPU backend or when it could not be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpu: Option<GpuAdapter>,
-    /// The instruction set ditto's canonical kernels ran on (`scalar`, `avx2-fma`,
+    /// The instruction set ditto's canonical kernels ran on (`scalar`, `neon`, `avx2-fma`,
     /// `avx512`: `ditto_kernels::canonical::Isa::active`, which `DITTO_SIMD` caps); their bits
     /// do not depend on it. Absent in records written before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,6 +2,11 @@
 //! sets. Every level gives the same bits (the kernels are specified per IEEE operation); a
 //! level only chooses the code path, so a test or a benchmark can run the scalar reference
 //! or the AVX2 path on an AVX-512 machine.
+//!
+//! The values are the same on every architecture. On aarch64, whose one SIMD level is NEON
+//! ([`Isa::Neon`]), `auto` and `avx2` both give NEON (`avx2` means "at most 256-bit vectors",
+//! not "fail where there is no AVX2", so one setting serves a mixed fleet) and
+//! `scalar`/`off`/`0` the scalar path.
 
 use std::fmt;
 
@@ -12,8 +17,8 @@ use crate::canonical::error::{Error, ErrorKind};
 pub const VARIABLE: &str = "DITTO_SIMD";
 
 /// Class: not applicable (data). Every value [`VARIABLE`] may hold (unset and empty mean
-/// `auto`): `auto` (the best this CPU runs), `avx2` (at most AVX2 with FMA), `scalar` and its
-/// spellings `off` and `0` (the scalar reference path).
+/// `auto`): `auto` (the best this CPU runs), `avx2` (at most AVX2 with FMA: NEON on aarch64),
+/// `scalar` and its spellings `off` and `0` (the scalar reference path).
 pub const VALUES: &[&str] = &["auto", "avx2", "scalar", "off", "0"];
 
 /// Class: not applicable (a code-path selector; every level gives the same bits). A
@@ -21,9 +26,11 @@ pub const VALUES: &[&str] = &["auto", "avx2", "scalar", "off", "0"];
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SimdLevel {
-    /// The best instruction set this CPU runs ([`Isa::detect`]).
+    /// The best instruction set this CPU runs ([`Isa::detect`]): [`Isa::Neon`] on aarch64.
     Auto,
-    /// At most [`Isa::Avx2Fma`] (the scalar path on a CPU without AVX2 and FMA).
+    /// At most [`Isa::Avx2Fma`], by vector width (the order of [`Isa`]): AVX2+FMA on an x86_64
+    /// CPU with AVX-512, the scalar path on one without AVX2 and FMA, and [`Isa::Neon`] on
+    /// aarch64 (the same as `Auto` there).
     Avx2,
     /// [`Isa::Scalar`], the reference path.
     Scalar,
@@ -58,8 +65,8 @@ impl SimdLevel {
     }
 
     /// Class: not applicable. The instruction set this level gives on this CPU: the best one
-    /// at or below the level that the CPU runs, or [`Isa::Scalar`] in a build with the
-    /// `force-scalar` cargo feature.
+    /// at or below the level (in [`Isa`]'s order, the vector width) that the CPU runs, or
+    /// [`Isa::Scalar`] in a build with the `force-scalar` cargo feature.
     pub fn isa(self) -> Isa {
         if cfg!(feature = "force-scalar") {
             return Isa::Scalar;
@@ -132,5 +139,9 @@ mod tests {
         assert_eq!(SimdLevel::Auto.isa(), best);
         assert_eq!(SimdLevel::Avx2.isa(), best.min(Isa::Avx2Fma));
         assert_eq!(SimdLevel::Scalar.isa(), Isa::Scalar);
+        if cfg!(target_arch = "aarch64") {
+            assert_eq!(SimdLevel::Auto.isa(), Isa::Neon);
+            assert_eq!(SimdLevel::Avx2.isa(), Isa::Neon);
+        }
     }
 }

@@ -4,18 +4,23 @@
 //! fused multiply-add) and plain IEEE `+ - * /`. The SIMD paths compute exactly the same IEEE
 //! operations, in the same order per output element, so they give identical bits:
 //!
-//! * the matmul microkernels below use explicit FMA intrinsics (AVX2+FMA, AVX-512F);
+//! * the matmul microkernels (`microkernel.rs`) and the conv weight-gradient chains
+//!   (`chains.rs`) use explicit fused multiply-add intrinsics (AVX-512F, AVX2+FMA, NEON);
 //! * element-wise maps and reductions run the scalar code inside a function compiled with
 //!   `#[target_feature]`, where `mul_add` becomes one `vfmadd` and LLVM vectorises across
 //!   *independent* outputs (it never reassociates float operations without fast-math flags).
+//!   On aarch64 NEON is part of the baseline target, so the plain scalar code is already
+//!   compiled with it (`mul_add` is one `fmadd`/`fmla`): [`Isa::Neon`] runs that code as it is.
 //!
 //! `unsafe` is allowed in this module only: calling a `#[target_feature]` function is unsafe
-//! unless the CPU has the feature, which [`Isa::detect`] checks at run time, and the
-//! intrinsic loads and stores take raw pointers whose bounds are checked before each kernel.
+//! unless the CPU has the feature, which [`Isa::detect`] checks at run time (NEON is checked
+//! at compile time: `target_feature = "neon"`), and the intrinsic loads and stores take raw
+//! pointers whose bounds are checked before each kernel.
 #![allow(unsafe_code)]
 
 pub(crate) mod chains;
 pub mod level;
+pub(crate) mod microkernel;
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -26,11 +31,18 @@ use crate::canonical::error::Error;
 
 /// Class: not applicable (a code-path selector; every path gives the same bits).
 /// An instruction set a canonical kernel can run on.
+///
+/// The order (`<`) is the vector width: `Scalar < Neon` (128-bit) `< Avx2Fma` (256-bit)
+/// `< Avx512` (512-bit). "At most" an instruction set ([`SimdLevel::Avx2`], an `isa` argument
+/// the CPU lacks) means the widest one this CPU has at or below it, so `Avx2Fma` and `Avx512`
+/// mean [`Isa::Neon`] on aarch64, and `Neon` means [`Isa::Scalar`] on x86_64.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Isa {
     /// Portable Rust: `fma::fused` and IEEE arithmetic. The reference path.
     Scalar,
+    /// aarch64 Advanced SIMD (NEON, 4 lanes), part of every aarch64 CPU's baseline.
+    Neon,
     /// x86_64 AVX2 with FMA3 (8 lanes).
     Avx2Fma,
     /// x86_64 AVX-512F (16 lanes).
@@ -39,7 +51,8 @@ pub enum Isa {
 
 impl Isa {
     /// Class: not applicable. The best instruction set this CPU supports, ignoring the
-    /// `DITTO_SIMD` switch.
+    /// `DITTO_SIMD` switch: [`Isa::Avx512`] or [`Isa::Avx2Fma`] on x86_64 as detected at run
+    /// time, [`Isa::Neon`] on every aarch64 CPU (NEON is baseline), else [`Isa::Scalar`].
     pub fn detect() -> Isa {
         #[cfg(target_arch = "x86_64")]
         {
@@ -55,13 +68,17 @@ impl Isa {
                 return Isa::Avx2Fma;
             }
         }
+        if cfg!(all(target_arch = "aarch64", target_feature = "neon")) {
+            return Isa::Neon;
+        }
         Isa::Scalar
     }
 
     /// Class: not applicable. The instruction set the kernels use: the one the `DITTO_SIMD`
     /// level gives on this CPU ([`SimdLevel::isa`]: unset or `auto` [`Isa::detect`], `avx2`
-    /// at most [`Isa::Avx2Fma`], `scalar`/`off` [`Isa::Scalar`]; always `Scalar` with the
-    /// `force-scalar` cargo feature). Read once per process.
+    /// at most [`Isa::Avx2Fma`] (so [`Isa::Neon`] on aarch64), `scalar`/`off`
+    /// [`Isa::Scalar`]; always `Scalar` with the `force-scalar` cargo feature). Read once per
+    /// process.
     ///
     /// An unknown `DITTO_SIMD` value is never taken for "best": the kernels run the scalar
     /// reference path (the same bits, slower) and log a `tracing` warning once. Callers that
@@ -92,44 +109,64 @@ impl Isa {
             .clone()
     }
 
-    /// Class: not applicable. The instruction set's name: `scalar`, `avx2-fma` or `avx512`
-    /// (what provenance records).
+    /// Class: not applicable. The instruction set's name: `scalar`, `neon`, `avx2-fma` or
+    /// `avx512` (what provenance records).
     pub fn name(self) -> &'static str {
         match self {
             Isa::Scalar => "scalar",
+            Isa::Neon => "neon",
             Isa::Avx2Fma => "avx2-fma",
             Isa::Avx512 => "avx512",
         }
     }
 
     /// Class: not applicable. Every instruction set this CPU can run, scalar first (for tests
-    /// that compare the paths).
+    /// that compare the paths): `[Scalar, Neon]` on aarch64, `Scalar` and the detected x86
+    /// ones on x86_64.
     pub fn available() -> Vec<Isa> {
-        let best = Isa::detect();
-        [Isa::Scalar, Isa::Avx2Fma, Isa::Avx512]
+        [Isa::Scalar, Isa::Neon, Isa::Avx2Fma, Isa::Avx512]
             .into_iter()
-            .filter(|&isa| isa <= best)
+            .filter(|&isa| isa.supported())
             .collect()
     }
 
-    /// `self` if this CPU supports it, else the best supported one below it.
-    pub(crate) fn clamp(self) -> Isa {
-        self.min(Isa::detect())
+    /// Whether this CPU runs `self`.
+    fn supported(self) -> bool {
+        let best = Isa::detect();
+        match self {
+            Isa::Scalar => true,
+            Isa::Neon => best == Isa::Neon,
+            Isa::Avx2Fma | Isa::Avx512 => best != Isa::Neon && self <= best,
+        }
     }
 
-    /// The matmul register tile (rows, columns) of this instruction set's microkernel.
-    /// f32 lanes of one vector register: 16 for AVX-512, 8 for AVX2 (the scalar path loops
-    /// over 8).
+    /// `self` if this CPU supports it, else the widest supported one below it (the type's
+    /// order): on aarch64 `Avx2Fma` and `Avx512` give `Neon`, on x86_64 `Neon` gives `Scalar`.
+    pub(crate) fn clamp(self) -> Isa {
+        match Isa::detect() {
+            Isa::Neon if self >= Isa::Neon => Isa::Neon,
+            Isa::Neon => Isa::Scalar,
+            _ if self == Isa::Neon => Isa::Scalar,
+            best => self.min(best),
+        }
+    }
+
+    /// f32 lanes of one vector register: 16 for AVX-512, 8 for AVX2, 4 for NEON (the scalar
+    /// path loops over 8).
     pub(crate) fn lanes(self) -> usize {
         match self {
             Isa::Avx512 => 16,
+            Isa::Neon => 4,
             _ => 8,
         }
     }
 
+    /// The matmul register tile (rows, columns) of this instruction set's microkernel
+    /// (`microkernel.rs`).
     pub(crate) fn tile(self) -> (usize, usize) {
         match self {
             Isa::Scalar => (4, 16),
+            Isa::Neon => (8, 8),
             Isa::Avx2Fma => (6, 16),
             Isa::Avx512 => (8, 32),
         }
@@ -142,34 +179,12 @@ impl fmt::Display for Isa {
     }
 }
 
-/// The matmul microkernel: for each `(i, j)` of the `mr x nr` row-major `tile`,
-/// `tile[i][j] = fma(a[p][i], b[p][j], tile[i][j])` for `p = 0..kc` ascending, where `a` is a
-/// packed `kc x mr` panel and `b` a packed `kc x nr` panel (both `p`-major).
-///
-/// Panics if a panel is shorter than `kc` rows or the tile is not `mr * nr` (internal callers
-/// size them from [`Isa::tile`]).
-pub(crate) fn microkernel(isa: Isa, kc: usize, a: &[f32], b: &[f32], tile: &mut [f32]) {
-    let (mr, nr) = isa.tile();
-    assert!(a.len() >= kc * mr && b.len() >= kc * nr && tile.len() == mr * nr);
-    match isa.clamp() {
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => {
-            // SAFETY: `clamp` checked at run time that the CPU has AVX-512F; the assert above
-            // bounds every pointer offset the kernel makes (p < kc, i < 8, j < 32).
-            unsafe { x86::kernel_avx512(kc, a.as_ptr(), b.as_ptr(), tile.as_mut_ptr()) }
-        }
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx2Fma => {
-            // SAFETY: `clamp` checked at run time that the CPU has AVX2 and FMA; the assert
-            // above bounds every pointer offset the kernel makes (p < kc, i < 6, j < 16).
-            unsafe { x86::kernel_avx2(kc, a.as_ptr(), b.as_ptr(), tile.as_mut_ptr()) }
-        }
-        _ => kernel_scalar(kc, a, b, tile),
-    }
-}
-
 /// Runs `f` compiled for `isa`: inside, `mul_add` is a single instruction and LLVM may
 /// vectorise across independent outputs. The result is the same on every path.
+///
+/// [`Isa::Neon`] (and [`Isa::Scalar`] on aarch64) runs `f` as it is: the aarch64 baseline
+/// includes NEON and a fused `fmadd`, so no `#[target_feature]` wrapper is needed ([`map`] and
+/// [`map2`] likewise).
 #[inline(always)]
 pub(crate) fn dispatch<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
     match isa.clamp() {
@@ -256,24 +271,8 @@ fn map_loop<O: Unary>(x: &[f32], out: &mut [f32], op: O) {
     }
 }
 
-fn kernel_scalar(kc: usize, a: &[f32], b: &[f32], tile: &mut [f32]) {
-    let (mr, nr) = Isa::Scalar.tile();
-    for p in 0..kc {
-        let ap = &a[p * mr..p * mr + mr];
-        let bp = &b[p * nr..p * nr + nr];
-        for (i, &ai) in ap.iter().enumerate() {
-            let row = &mut tile[i * nr..i * nr + nr];
-            for (c, &bj) in row.iter_mut().zip(bp) {
-                *c = super::fma::fused(ai, bj, *c);
-            }
-        }
-    }
-}
-
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use std::arch::x86_64::*;
-
     #[target_feature(enable = "avx512f,avx2,fma")]
     pub(super) unsafe fn run_avx512<R>(f: impl FnOnce() -> R) -> R {
         f()
@@ -307,63 +306,5 @@ mod x86 {
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn map2_avx2<O: super::Binary>(a: &[f32], b: &[f32], out: &mut [f32], op: O) {
         super::map2_loop(a, b, out, op)
-    }
-
-    /// 8 x 32 tile: 16 zmm accumulators.
-    #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn kernel_avx512(kc: usize, a: *const f32, b: *const f32, c: *mut f32) {
-        const MR: usize = 8;
-        const NR: usize = 32;
-        // SAFETY (whole body): the caller guarantees a[..kc*MR], b[..kc*NR], c[..MR*NR].
-        unsafe {
-            let mut acc = [[_mm512_setzero_ps(); 2]; MR];
-            for (i, row) in acc.iter_mut().enumerate() {
-                row[0] = _mm512_loadu_ps(c.add(i * NR));
-                row[1] = _mm512_loadu_ps(c.add(i * NR + 16));
-            }
-            for p in 0..kc {
-                let b0 = _mm512_loadu_ps(b.add(p * NR));
-                let b1 = _mm512_loadu_ps(b.add(p * NR + 16));
-                let ap = a.add(p * MR);
-                for (i, row) in acc.iter_mut().enumerate() {
-                    let ai = _mm512_set1_ps(*ap.add(i));
-                    row[0] = _mm512_fmadd_ps(ai, b0, row[0]);
-                    row[1] = _mm512_fmadd_ps(ai, b1, row[1]);
-                }
-            }
-            for (i, row) in acc.iter().enumerate() {
-                _mm512_storeu_ps(c.add(i * NR), row[0]);
-                _mm512_storeu_ps(c.add(i * NR + 16), row[1]);
-            }
-        }
-    }
-
-    /// 6 x 16 tile: 12 ymm accumulators.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn kernel_avx2(kc: usize, a: *const f32, b: *const f32, c: *mut f32) {
-        const MR: usize = 6;
-        const NR: usize = 16;
-        // SAFETY (whole body): the caller guarantees a[..kc*MR], b[..kc*NR], c[..MR*NR].
-        unsafe {
-            let mut acc = [[_mm256_setzero_ps(); 2]; MR];
-            for (i, row) in acc.iter_mut().enumerate() {
-                row[0] = _mm256_loadu_ps(c.add(i * NR));
-                row[1] = _mm256_loadu_ps(c.add(i * NR + 8));
-            }
-            for p in 0..kc {
-                let b0 = _mm256_loadu_ps(b.add(p * NR));
-                let b1 = _mm256_loadu_ps(b.add(p * NR + 8));
-                let ap = a.add(p * MR);
-                for (i, row) in acc.iter_mut().enumerate() {
-                    let ai = _mm256_set1_ps(*ap.add(i));
-                    row[0] = _mm256_fmadd_ps(ai, b0, row[0]);
-                    row[1] = _mm256_fmadd_ps(ai, b1, row[1]);
-                }
-            }
-            for (i, row) in acc.iter().enumerate() {
-                _mm256_storeu_ps(c.add(i * NR), row[0]);
-                _mm256_storeu_ps(c.add(i * NR + 8), row[1]);
-            }
-        }
     }
 }
